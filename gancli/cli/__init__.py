@@ -1,0 +1,47 @@
+"""The `gan` command. The root only wires the commands; each lives in its own module.
+
+Nothing here imports torch: commands import what they need when they run.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gancli import __version__
+from gancli.cli import sample, train
+from gancli.cli._common import GanGroup, state
+
+app = typer.Typer(
+    name="gan",
+    cls=GanGroup,
+    help="Train, sample, explore and evaluate generative adversarial networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gancli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (also GANCLI_DEBUG=1).")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    if debug:
+        state["debug"] = True
+
+
+app.add_typer(train.app, name="train")
+app.command("sample")(sample.sample)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,283 @@
+"""The training loop. It drives any registered variant the same way and never asks which.
+
+A run folder holds: model.safetensors (latest checkpoint: config, G, EMA G, D),
+state.safetensors (optimisers, RNG and data order for an exact --resume), config.json,
+samples/step_NNNNNN.png from fixed latents, and metrics.jsonl.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gancli import __version__, variants
+from gancli.checkpoint import MODEL_FILE, STATE_FILE, atomic_write, load_state, read_checkpoint, save_state
+from gancli.engine.batcher import Batcher
+from gancli.engine.device import autocast, resolve_device, resolve_precision, seed_everything
+from gancli.engine.model import Model, build_model, load_model
+from gancli.engine.options import DEFAULT_STEPS, TrainOptions
+from gancli.engine.progress import Clock, Reporter
+from gancli.errors import GanError, Interrupted
+from gancli.render import picture, save_image
+
+SAMPLE_GRID = 64  # images in each progress grid
+
+
+class NonFinite(GanError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def make_optimizer(hyper: Any, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    if hyper.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=hyper.betas)
+    if hyper.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=hyper.momentum)
+    if hyper.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    raise GanError(f"unknown optimizer {hyper.optimizer!r}")
+
+
+def _rng_state() -> dict[str, Any]:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
+    """Everything that rebuilds the model, from the options and the data."""
+    cls = variants.get(opts.variant)
+    spec = data.spec()
+    hyper = cls.hyper_for(spec).replace(
+        batch_size=opts.batch_size, lr_g=opts.lr_g, lr_d=opts.lr_d, betas=opts.betas,
+        n_critic=opts.n_critic, z_dim=opts.z_dim,
+    )
+    return {
+        "variant": cls.name,
+        "hyper": hyper.to_dict(),
+        "nets": cls.net_config(spec, hyper, opts.width),
+        "data": spec,
+        "step": 0,
+        "train": {},
+    }
+
+
+class Trainer:
+    def __init__(self, opts: TrainOptions, json_lines: bool = False, quiet: bool = False,
+                 on_warning: Callable[[str], None] | None = None) -> None:
+        from gancli.data import load_data
+
+        self.opts, self.json_lines, self.quiet = opts, json_lines, quiet
+        warn = on_warning or (lambda msg: None)
+        resume_ckpt = None
+        if opts.resume:
+            resume_ckpt = read_checkpoint(opts.resume)
+            saved = TrainOptions.from_dict(resume_ckpt.config["train"])
+            # The run's own options, except what may change on resume: length and cadence.
+            for key in ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "device", "compile"):
+                if getattr(opts, key) is not None and getattr(opts, key) != getattr(TrainOptions, key, None):
+                    setattr(saved, key, getattr(opts, key))
+            saved.resume = opts.resume
+            saved.out = str(resume_ckpt.path.parent)
+            self.opts = opts = saved
+
+        self.data = load_data(opts.data, image_size=opts.image_size, channels=opts.channels, seed=0)
+        if self.data.skipped:
+            names = ", ".join(self.data.skipped[:5]) + (" ..." if len(self.data.skipped) > 5 else "")
+            warn(f"skipped {len(self.data.skipped)} unreadable file(s): {names}")
+
+        self.out = Path(opts.out or f"runs/{self.data.name}-{opts.variant}")
+        if not opts.resume and (self.out / MODEL_FILE).exists():
+            raise GanError(f"{self.out} already holds a run: continue it with --resume {self.out}, "
+                           "or choose another --out")
+
+        self.device = resolve_device(opts.device)
+        self.precision = resolve_precision(opts.precision, self.device, self.data.kind)
+        seed_everything(opts.seed)
+
+        config = resume_ckpt.config if resume_ckpt else new_config(opts, self.data)
+        if resume_ckpt is None:
+            self._check_data_fits(config)
+        config["train"] = {**opts.to_dict(), "precision_resolved": self.precision}
+        self.model: Model = (load_model(resume_ckpt, self.device) if resume_ckpt
+                             else build_model(config, self.device, opts.ema_decay))
+        self.model.config = config
+        self.variant = self.model.variant
+        hyper = self.variant.hyper
+
+        conv = any(p.dim() == 4 for p in self.variant.nets.parameters())
+        self.channels_last = opts.channels_last and conv and self.device.type != "mps"
+        if self.channels_last:
+            self.variant.nets.to(memory_format=torch.channels_last)
+            self.model.ema.net.to(memory_format=torch.channels_last)
+        if opts.compile:
+            for net in self.variant.nets.values():
+                net.compile()
+
+        self.opt_g = make_optimizer(hyper, self.variant.g_parameters(), hyper.lr_g)
+        self.opt_d = make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
+        flip = opts.flip if opts.flip is not None else Path(str(opts.data)).is_dir()
+        self.batcher = Batcher(self.data, hyper.batch_size, self.device, seed=opts.seed,
+                               flip=flip, channels_last=self.channels_last)
+        self.total = self._total_steps()
+        self.step = 0
+        if resume_ckpt is not None:
+            self._restore(resume_ckpt.path.parent / STATE_FILE, resume_ckpt.step)
+        # Fixed latents for the progress grids, from their own generator: drawing them does not
+        # disturb the training RNG, so grids never change what a run computes.
+        self.fixed_z = self.variant.sample_z(self._grid_n(), torch.Generator().manual_seed(opts.seed + 1))
+        self._stop_signal: int | None = None
+
+    # ---- setup helpers -------------------------------------------------------------------
+
+    def _check_data_fits(self, config: dict[str, Any]) -> None:
+        if config["hyper"]["batch_size"] > len(self.data):
+            raise GanError(f"batch size {config['hyper']['batch_size']} is larger than the data "
+                           f"set ({len(self.data)} items); pass a smaller --batch-size")
+
+    def _grid_n(self) -> int:
+        return 2000 if self.data.kind == "points" else SAMPLE_GRID
+
+    def _total_steps(self) -> int:
+        if self.opts.steps is not None:
+            return int(self.opts.steps)
+        if self.opts.epochs is not None:
+            d_batches = self.opts.epochs * len(self.data) / self.variant.hyper.batch_size
+            return max(1, math.ceil(d_batches / max(1, self.variant.hyper.n_critic)))
+        return DEFAULT_STEPS
+
+    def _restore(self, state_path: Path, step: int) -> None:
+        if not state_path.exists():
+            raise GanError(f"cannot resume: {state_path} is missing (the run holds only a model)")
+        state = load_state(state_path)
+        if int(state["step"]) != step:
+            raise GanError(f"cannot resume: {state_path} is at step {state['step']} but the model "
+                           f"is at step {step}; the run folder is inconsistent")
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        if "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
+        self.batcher.load_state_dict(state["batcher"])
+        _set_rng_state(state["rng"])
+        self.step = step
+
+    # ---- outputs -------------------------------------------------------------------------
+
+    def save(self) -> Path:
+        state = {"step": self.step, "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                 "batcher": self.batcher.state_dict(), "rng": _rng_state()}
+        if self.scaler.is_enabled():
+            state["scaler"] = self.scaler.state_dict()
+        save_state(self.out / STATE_FILE, state)
+        path = self.out / MODEL_FILE
+        self.model.save(path, self.step)
+        return path
+
+    def save_grid(self) -> Path:
+        samples = self.model.sample(self.fixed_z)
+        path = self.out / "samples" / f"step_{self.step:06d}.png"
+        save_image(picture(samples, self.data.spec()), path)
+        return path
+
+    # ---- the loop ------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._stop_signal = signum
+
+    def run(self) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
+        config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
+        atomic_write(self.out / "config.json", lambda tmp: Path(tmp).write_text(config_text))
+        handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return self._loop()
+        finally:
+            for s, h in handlers.items():
+                signal.signal(s, h)
+
+    def _loop(self) -> Path:
+        opts, variant, hyper = self.opts, self.variant, self.variant.hyper
+        G, D = variant.generator, variant.discriminator
+        ctx = autocast(self.device, self.precision)
+        sums: dict[str, torch.Tensor] = {}
+        count, clock = 0, Clock()
+        last_good = self.step if self.opts.resume else None
+        metrics = (self.out / "metrics.jsonl").open("a")
+        with Reporter(self.total, self.step, self.json_lines, self.quiet) as rep, metrics:
+            rep.event("start", out=str(self.out), variant=variant.name, data=self.data.name,
+                      device=str(self.device), precision=self.precision, steps=self.total,
+                      from_step=self.step)
+            G.train()
+            D.train()
+            while self.step < self.total:
+                variant.adjust_optimizers(self.step, self.opt_g, self.opt_d)
+                logs: dict[str, torch.Tensor] = {}
+                for _ in range(variant.critic_steps(self.step)):
+                    real, labels = self.batcher.next()
+                    with ctx:
+                        d_loss, d_logs = variant.d_loss(real, labels)
+                    self.opt_d.zero_grad(set_to_none=True)
+                    self.scaler.scale(d_loss).backward()
+                    self.scaler.step(self.opt_d)
+                    self.scaler.update()
+                    variant.after_d_step()
+                    clock.tick(real.shape[0])
+                with ctx:
+                    g_loss, g_logs = variant.g_loss(real, labels)
+                self.opt_g.zero_grad(set_to_none=True)
+                self.scaler.scale(g_loss).backward()
+                self.scaler.step(self.opt_g)
+                self.scaler.update()
+                self.model.ema.update(G, self.step)
+                self.step += 1
+                logs = {"d_loss": d_loss, "g_loss": g_loss, **d_logs, **g_logs}
+                for k, v in logs.items():  # accumulated on the device: no host sync per step
+                    sums[k] = sums[k] + v.detach().float() if k in sums else v.detach().float()
+                count += 1
+                rep.step(self.step)
+
+                done = self.step >= self.total
+                due_log = self.step % opts.log_every == 0 or done
+                due_ckpt = self.step % opts.checkpoint_every == 0 or done
+                if due_log or due_ckpt or self._stop_signal is not None:
+                    means = {k: float(v) / count for k, v in sums.items()}
+                    if not all(math.isfinite(v) for v in means.values()):
+                        bad = ", ".join(f"{k}={v}" for k, v in means.items() if not math.isfinite(v))
+                        kept = (f"the last good checkpoint (step {last_good}) is kept in {self.out}"
+                                if last_good is not None else "no checkpoint was written")
+                        raise NonFinite(f"training diverged at step {self.step} ({bad}); {kept}; "
+                                        "try a lower --lr or --precision fp32")
+                    if due_log:
+                        record = {"step": self.step, **means, "img_per_s": clock.rate(),
+                                  "time": time.time()}
+                        metrics.write(json.dumps(record) + "\n")
+                        metrics.flush()
+                        rep.log(record)
+                        sums, count = {}, 0
+                if self._stop_signal is not None:
+                    path = self.save()
+                    raise Interrupted(f"interrupted at step {self.step}; saved {path}; "
+                                      f"continue with: gan train --resume {self.out}")
+                if self.step % opts.sample_every == 0 or done:
+                    rep.event("samples", path=str(self.save_grid()))
+                if due_ckpt:
+                    path = self.save()
+                    last_good = self.step
+                    rep.event("checkpoint", path=str(path), step=self.step)
+            rep.event("done", checkpoint=str(self.out / MODEL_FILE), step=self.step,
+                      gancli=__version__)
+        return self.out / MODEL_FILE

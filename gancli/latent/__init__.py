@@ -1,0 +1,1 @@
+"""Latent space: priors, interpolation paths, arithmetic over named concepts."""

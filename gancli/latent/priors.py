@@ -1,0 +1,38 @@
+"""Latent priors. Drawn on the CPU from a seeded generator when one is given, so the same seed
+gives the same latents (and so the same samples) on every device."""
+
+from __future__ import annotations
+
+import torch
+
+from gancli.errors import GanError
+
+PRIORS = ("normal", "uniform")
+
+
+def sample_prior(
+    prior: str,
+    n: int,
+    dim: int,
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    where = "cpu" if generator is not None else device
+    if prior == "normal":
+        z = torch.randn(n, dim, generator=generator, device=where)
+    elif prior == "uniform":
+        z = torch.rand(n, dim, generator=generator, device=where) * 2 - 1
+    else:
+        raise GanError(f"unknown prior {prior!r}; known: {', '.join(PRIORS)}")
+    return z.to(device)
+
+
+def seeded_latents(prior: str, dim: int, seeds: list[int]) -> torch.Tensor:
+    """One latent per seed: seed s always gives the same z, whatever else is drawn with it.
+
+    So `gan sample --seed 7 -n 64` shows the latents of seeds 7..70, and any one of them can be
+    named later by its number.
+    """
+    if not seeds:
+        return torch.empty(0, dim)
+    return torch.cat([sample_prior(prior, 1, dim, torch.Generator().manual_seed(s)) for s in seeds])

@@ -1,0 +1,78 @@
+"""DCGAN nets (Radford et al. 2016), sized from the image resolution.
+
+G projects z to a start map (4x4, or 7x7 for sizes like 28) with `width * 2**(n-1)` channels,
+then doubles the resolution n times while halving the channels; D mirrors it. At 64x64 with
+width 128 this is the paper's 1024x4x4 -> 512 -> 256 -> 128 -> 3x64x64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from gancli.errors import GanError
+
+
+def plan(image_size: int, width: int) -> tuple[int, list[int]]:
+    """The start resolution and the channels of each hidden resolution, coarse to fine."""
+    start = 7 if image_size % 7 == 0 else 4
+    n = math.log2(image_size / start)
+    if n != int(n) or n < 2:
+        raise GanError(
+            f"dcgan nets need an image size of 4*2^k or 7*2^k, at least 16 (e.g. 28, 32, 64, "
+            f"128); got {image_size}: pass --image-size"
+        )
+    n = int(n)
+    return start, [min(width * 2 ** (n - 1 - i), width * 8) for i in range(n)]
+
+
+def init_weights(module: nn.Module) -> None:
+    """The paper's init: N(0, 0.02) for convolutions, N(1, 0.02) for batch-norm scales."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+class Generator(nn.Module):
+    def __init__(self, z_dim: int, channels: int, image_size: int, width: int = 128):
+        super().__init__()
+        start, chans = plan(image_size, width)
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(z_dim, chans[0], start, 1, 0, bias=False),
+            nn.BatchNorm2d(chans[0]),
+            nn.ReLU(True),
+        ]
+        for a, b in zip(chans[:-1], chans[1:]):
+            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        init_weights(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, channels: int, image_size: int, width: int = 128):
+        super().__init__()
+        start, chans = plan(image_size, width)
+        chans = chans[::-1]  # fine to coarse
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, chans[0], 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, True),
+        ]
+        for a, b in zip(chans[:-1], chans[1:]):
+            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+        layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
+        self.net = nn.Sequential(*layers)
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()

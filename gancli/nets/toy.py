@@ -1,0 +1,38 @@
+"""Nets for 2-D mixtures, after the PacGAN protocol (G 4x400 BN+ReLU, D 3x200 maxout)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gancli.nets.mlp import Maxout
+
+
+class ToyGenerator(nn.Module):
+    def __init__(self, z_dim: int, out_dim: int = 2, hidden: int = 400, layers: int = 4):
+        super().__init__()
+        body: list[nn.Module] = []
+        dim = z_dim
+        for _ in range(layers):
+            body += [nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU()]
+            dim = hidden
+        body.append(nn.Linear(dim, out_dim))
+        self.net = nn.Sequential(*body)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    def __init__(self, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5):
+        super().__init__()
+        body: list[nn.Module] = []
+        dim = in_dim
+        for _ in range(layers):
+            body.append(Maxout(dim, hidden, pieces))
+            dim = hidden
+        body.append(nn.Linear(dim, 1))
+        self.net = nn.Sequential(*body)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)

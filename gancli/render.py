@@ -1,0 +1,82 @@
+"""Turning samples into pictures and files: image grids, 2-D scatter plots, PNG to stdout."""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def to_uint8_images(x: Any) -> np.ndarray:
+    """(N, C, H, W) float in [-1, 1] -> (N, H, W, C) uint8."""
+    import torch
+
+    x = x.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def grid(images: np.ndarray, nrow: int | None = None, padding: int = 2) -> Image.Image:
+    """Tile (N, H, W, C) uint8 images into one picture, nrow images per row."""
+    n, h, w, c = images.shape
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / nrow)
+    canvas = np.zeros((rows * (h + padding) + padding, nrow * (w + padding) + padding, c), np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        y, x = padding + r * (h + padding), padding + col * (w + padding)
+        canvas[y : y + h, x : x + w] = images[i]
+    return Image.fromarray(canvas[..., 0] if c == 1 else canvas, "L" if c == 1 else "RGB")
+
+
+def scatter(
+    points: np.ndarray,
+    modes: np.ndarray | None = None,
+    bounds: tuple[float, float] | None = None,
+    size: int = 512,
+    real: np.ndarray | None = None,
+) -> Image.Image:
+    """A scatter plot of 2-D samples (blue) over the true modes (red rings), PIL only."""
+    img = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(img)
+    lo, hi = bounds or (float(np.min(points)) - 0.5, float(np.max(points)) + 0.5)
+    margin = 16
+
+    def to_px(p: np.ndarray) -> np.ndarray:
+        return margin + (p - lo) / (hi - lo) * (size - 2 * margin)
+
+    draw.rectangle([margin, margin, size - margin, size - margin], outline=(180, 180, 180))
+    if real is not None:
+        for x, y in to_px(real):
+            draw.point((x, size - y), fill=(200, 200, 200))
+    for x, y in to_px(points):
+        draw.ellipse([x - 1.5, size - y - 1.5, x + 1.5, size - y + 1.5], fill=(40, 90, 200))
+    if modes is not None:
+        for x, y in to_px(modes):
+            draw.ellipse([x - 6, size - y - 6, x + 6, size - y + 6], outline=(220, 40, 40), width=2)
+    return img
+
+
+def save_image(img: Image.Image, path: str | Path) -> None:
+    """Save a PNG; the path '-' writes it to standard output for pipelines."""
+    if str(path) == "-":
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        sys.stdout.buffer.write(buf.getvalue())
+        sys.stdout.buffer.flush()
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+
+
+def picture(samples: Any, spec: dict[str, Any], nrow: int | None = None) -> Image.Image:
+    """The natural picture of a batch of samples: an image grid, or a scatter for 2-D data."""
+    if spec["kind"] == "points":
+        modes = np.asarray(spec["modes"]) if spec.get("modes") else None
+        return scatter(samples.detach().float().cpu().numpy(), modes, tuple(spec["value_range"]))
+    return grid(to_uint8_images(samples), nrow)

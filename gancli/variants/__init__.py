@@ -1,0 +1,46 @@
+"""The variant registry: name -> Variant class. Importing it does not import torch."""
+
+from __future__ import annotations
+
+import difflib
+
+from gancli.errors import GanError
+from gancli.variants.base import Hyper, Variant
+
+_REGISTRY: dict[str, type[Variant]] = {}
+
+
+def register(cls: type[Variant]) -> type[Variant]:
+    """Class decorator: adds a variant, checking that it says what the engine needs."""
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name or name != name.lower() or " " in name:
+        raise ValueError(f"{cls.__name__}: variant name must be a lower-case word, got {name!r}")
+    if name in _REGISTRY:
+        raise ValueError(f"variant {name!r} registered twice ({_REGISTRY[name].__name__})")
+    for attr in ("paper", "summary"):
+        if not isinstance(getattr(cls, attr, None), str):
+            raise ValueError(f"{cls.__name__}: missing {attr}")
+    if not isinstance(getattr(cls, "defaults", None), Hyper):
+        raise ValueError(f"{cls.__name__}: defaults must be a Hyper")
+    _REGISTRY[name] = cls
+    return cls
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def is_valid(name: str) -> bool:
+    return name in _REGISTRY
+
+
+def get(name: str) -> type[Variant]:
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, names(), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise GanError(f"unknown variant '{name}'{hint}; valid: {', '.join(names())}")
+    return _REGISTRY[name]
+
+
+# Each variant registers itself on import; the order here is the order in help texts.
+from gancli.variants import dcgan, gan  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""The variant contract: what a GAN variant says, and only what differs between variants.
+
+A variant names its nets, its discriminator and generator losses, and its defaults. The
+engine's loop (`gancli.engine.loop`) drives any variant the same way:
+
+    for each step:
+        repeat variant.critic_steps(step) times:
+            loss = variant.d_loss(real, labels); backward; D optimiser step; variant.after_d_step()
+        loss = variant.g_loss(real, labels); backward; G optimiser step
+
+Class attributes hold the metadata (name, paper, defaults) and are plain Python, so that the
+CLI can list variants and their defaults without importing torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from gancli._lazy import lazy
+
+torch = lazy("torch")
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Training hyperparameters; a variant's defaults come from its paper."""
+
+    z_dim: int = 100
+    prior: str = "normal"  # "normal" | "uniform"
+    batch_size: int = 64
+    optimizer: str = "adam"  # "adam" | "sgd" | "rmsprop"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    momentum: float = 0.0  # sgd only
+    n_critic: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Hyper:
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "betas" in changes:
+            changes["betas"] = tuple(float(b) for b in changes["betas"])
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Hyper:
+        known = {f.name for f in dataclasses.fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        if "betas" in d:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
+
+
+class Variant:
+    """Base class. Subclasses set the ClassVars and implement `net_config`, `d_loss`, `g_loss`."""
+
+    name: ClassVar[str]
+    paper: ClassVar[str]  # the citation whose hyperparameters are the defaults
+    summary: ClassVar[str]
+    defaults: ClassVar[Hyper]
+    # Defaults for 2-D toy data, where the papers use a different protocol (PacGAN, VEEGAN).
+    toy_defaults: ClassVar[Hyper | None] = None
+
+    # ---- metadata, no torch -------------------------------------------------------------
+    @classmethod
+    def hyper_for(cls, spec: dict[str, Any]) -> Hyper:
+        if spec.get("kind") == "points" and cls.toy_defaults is not None:
+            return cls.toy_defaults
+        return cls.defaults
+
+    @classmethod
+    def net_config(
+        cls, spec: dict[str, Any], hyper: Hyper, width: int | None
+    ) -> dict[str, dict[str, Any]]:
+        """The constructor arguments of every net, keyed by role; stored in the checkpoint."""
+        raise NotImplementedError
+
+    # ---- the model -----------------------------------------------------------------------
+    def __init__(self, config: dict[str, Any], device: Any = "cpu") -> None:
+        from gancli import nets
+
+        self.config = config
+        self.spec: dict[str, Any] = config["data"]
+        self.hyper = Hyper.from_dict(config["hyper"])
+        self.device = torch.device(device)
+        self.nets = torch.nn.ModuleDict(
+            {role: nets.build(cfg) for role, cfg in config["nets"].items()}
+        ).to(self.device)
+
+    @property
+    def generator(self) -> Any:
+        return self.nets["generator"]
+
+    @property
+    def discriminator(self) -> Any:
+        return self.nets["discriminator"]
+
+    def g_parameters(self) -> list[Any]:
+        return list(self.generator.parameters())
+
+    def d_parameters(self) -> list[Any]:
+        return list(self.discriminator.parameters())
+
+    def sample_z(self, n: int, generator: Any = None) -> Any:
+        from gancli.latent.priors import sample_prior
+
+        return sample_prior(self.hyper.prior, n, self.hyper.z_dim, generator, self.device)
+
+    def generate(self, z: Any, labels: Any = None, net: Any = None) -> Any:
+        return (net if net is not None else self.generator)(z)
+
+    def critic_steps(self, step: int) -> int:
+        return self.hyper.n_critic
+
+    def adjust_optimizers(self, step: int, opt_g: Any, opt_d: Any) -> None:
+        """Per-step schedules (momentum ramps, decays) that a paper prescribes."""
+
+    def after_d_step(self) -> None:
+        """Runs after every optimiser step of D (e.g. WGAN's weight clipping)."""
+
+    def d_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
+        raise NotImplementedError
+
+    def g_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
+        raise NotImplementedError

@@ -1,0 +1,40 @@
+"""DCGAN: Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with Deep
+Convolutional Generative Adversarial Networks".
+
+Same losses as the GAN; what differs are the all-convolutional nets (strided convolutions in D,
+fractional-strided in G, batch norm except at G's output and D's input, ReLU/tanh in G,
+LeakyReLU 0.2 in D) and the optimiser (Adam 2e-4, beta1 0.5, batch 128, uniform z).
+"""
+
+from __future__ import annotations
+
+from gancli.variants import register
+from gancli.variants.base import Hyper
+from gancli.variants.gan import GAN, PACGAN_TOY, toy_nets
+
+
+@register
+class DCGAN(GAN):
+    name = "dcgan"
+    paper = "Radford et al. 2016, Unsupervised Representation Learning with DCGANs"
+    summary = "All-convolutional GAN; sized from the image resolution (16-256)."
+    defaults = Hyper(
+        z_dim=100, prior="uniform", batch_size=128, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+        betas=(0.5, 0.999),
+    )
+    toy_defaults = PACGAN_TOY
+
+    @classmethod
+    def net_config(cls, spec, hyper, width):
+        if spec["kind"] == "points":
+            return toy_nets(spec, hyper, width)
+        channels, size, _ = spec["shape"]
+        return {
+            "generator": {"family": "dcgan.generator", "z_dim": hyper.z_dim,
+                          "channels": channels, "image_size": size, "width": width or 128},
+            "discriminator": {"family": "dcgan.discriminator", "channels": channels,
+                              "image_size": size, "width": width or 128},
+        }
+
+    def adjust_optimizers(self, step, opt_g, opt_d):
+        pass
