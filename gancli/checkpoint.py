@@ -41,7 +41,9 @@ def atomic_write(path: str | os.PathLike, write: Any) -> None:
         raise
 
 
-def save_tensors(path: str | os.PathLike, tensors: dict[str, Any], metadata: dict[str, str]) -> None:
+def save_tensors(
+    path: str | os.PathLike, tensors: dict[str, Any], metadata: dict[str, str]
+) -> None:
     from safetensors.torch import save_file
 
     flat = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
@@ -84,8 +86,12 @@ def unpack(skeleton: Any, tensors: dict[str, Any]) -> Any:
 def save_state(path: str | os.PathLike, state: dict[str, Any]) -> None:
     tensors: dict[str, Any] = {}
     skeleton = pack(state, tensors)
-    meta = {"format": FORMAT, "kind": "training-state", "format_version": str(FORMAT_VERSION),
-            "state": json.dumps(skeleton)}
+    meta = {
+        "format": FORMAT,
+        "kind": "training-state",
+        "format_version": str(FORMAT_VERSION),
+        "state": json.dumps(skeleton),
+    }
     save_tensors(path, tensors, meta)
 
 
@@ -110,8 +116,12 @@ class Checkpoint:
 
 def model_metadata(config: dict[str, Any]) -> dict[str, str]:
     config = {**config, "gancli_version": __version__, "format_version": FORMAT_VERSION}
-    return {"format": FORMAT, "kind": "model", "format_version": str(FORMAT_VERSION),
-            "config": json.dumps(config, sort_keys=True)}
+    return {
+        "format": FORMAT,
+        "kind": "model",
+        "format_version": str(FORMAT_VERSION),
+        "config": json.dumps(config, sort_keys=True),
+    }
 
 
 def model_path(path: str | os.PathLike) -> Path:
@@ -128,7 +138,7 @@ def model_path(path: str | os.PathLike) -> Path:
 
 
 def _read(path: Path, expect: str) -> tuple[dict[str, Any], dict[str, str]]:
-    from safetensors import SafetensorsError
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     if path.stat().st_size == 0:
@@ -138,7 +148,7 @@ def _read(path: Path, expect: str) -> tuple[dict[str, Any], dict[str, str]]:
 
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
-    except (SafetensorsError, OSError, ValueError) as e:
+    except (SafetensorError, OSError, ValueError) as e:
         raise GanError(f"{path} is not a safetensors file ({_short(e)})") from e
     if meta.get("format") != FORMAT:
         raise GanError(
@@ -158,7 +168,7 @@ def _read(path: Path, expect: str) -> tuple[dict[str, Any], dict[str, str]]:
         )
     try:
         tensors = load_file(str(path), device="cpu")
-    except (SafetensorsError, OSError, ValueError, RuntimeError) as e:
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise GanError(f"{path} is damaged: {_short(e)}") from e
     return tensors, meta
 
@@ -197,7 +207,9 @@ def check_tensors(path: Path, expected: dict[str, Any], got: dict[str, Any]) -> 
     unexpected = sorted(set(got) - set(expected))
     if unexpected:
         more = f" and {len(unexpected) - 3} more" if len(unexpected) > 3 else ""
-        raise GanError(f"{path} has tensors its config does not build: {', '.join(unexpected[:3])}{more}")
+        raise GanError(
+            f"{path} has tensors its config does not build: {', '.join(unexpected[:3])}{more}"
+        )
     for name, t in expected.items():
         if tuple(got[name].shape) != tuple(t.shape):
             raise GanError(

@@ -15,8 +15,10 @@ from gancli.errors import GanError
 def resolve(ckpt: str) -> Path:
     """The model file that `ckpt` names."""
     if ckpt.startswith("hf://"):
-        raise GanError(f"cannot load {ckpt}: Hugging Face Hub checkpoints are not supported yet; "
-                       "download the repo's model.safetensors and pass its path")
+        raise GanError(
+            f"cannot load {ckpt}: Hugging Face Hub checkpoints are not supported yet; "
+            "download the repo's model.safetensors and pass its path"
+        )
     path = Path(ckpt).expanduser()
     if not path.exists():
         raise GanError(f"no checkpoint '{ckpt}': no such file or folder")

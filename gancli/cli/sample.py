@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,12 +14,30 @@ from gancli.errors import GanError
 def sample(
     ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
     n: Annotated[int, typer.Option("-n", "--num", help="How many samples.")] = 64,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="grid.png, '-' (PNG on stdout) or samples.npy (float32 NCHW in [-1, 1], or (N, 2) points).")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(help="Write one PNG per sample here, named by seed.")] = None,
-    nrow: Annotated[Optional[int], typer.Option(help="Images per grid row (default: square).")] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="grid.png, '-' (PNG on stdout) or samples.npy (float32 NCHW in [-1, 1], or (N, 2) points).",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Write one PNG per sample here, named by seed.")
+    ] = None,
+    nrow: Annotated[
+        int | None, typer.Option(help="Images per grid row (default: square).")
+    ] = None,
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
-    latents: Annotated[Optional[Path], typer.Option(help="Read exact latents (.safetensors with 'z', or .npy) instead of drawing them.")] = None,
-    save_latents: Annotated[Optional[str], typer.Option(help="Write the latents used (.safetensors or .npy).")] = None,
+    latents: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read exact latents (.safetensors with 'z', or .npy) instead of drawing them."
+        ),
+    ] = None,
+    save_latents: Annotated[
+        str | None, typer.Option(help="Write the latents used (.safetensors or .npy).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Samples per forward pass.")] = 256,
     seed: SeedOpt = 0,
     device: DeviceOpt = "auto",
@@ -30,7 +48,8 @@ def sample(
 
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
-    from gancli.latent.io import load_latents, save_latents as write_latents
+    from gancli.latent.io import load_latents
+    from gancli.latent.io import save_latents as write_latents
     from gancli.latent.priors import seeded_latents
     from gancli.render import picture, save_image, to_uint8_images
     from gancli.zoo import resolve
@@ -61,19 +80,32 @@ def sample(
         written.append(output)
     if out_dir is not None:
         if model.spec["kind"] != "image":
-            raise GanError("--out-dir writes one PNG per image; this model makes 2-D points: use -o")
+            raise GanError(
+                "--out-dir writes one PNG per image; this model makes 2-D points: use -o"
+            )
         from PIL import Image
 
         out_dir.mkdir(parents=True, exist_ok=True)
         for s, img in zip(seeds, to_uint8_images(x)):
-            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(out_dir / f"{s:06d}.png")
+            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(
+                out_dir / f"{s:06d}.png"
+            )
         written.append(str(out_dir))
     if json:
         import json as _json
 
         if output == "-":
             raise GanError("--json and -o - both want stdout; pick one")
-        print(_json.dumps({"checkpoint": str(resolve(ckpt)), "n": len(x), "seed": seed,
-                           "ema": ema, "outputs": written}))
+        print(
+            _json.dumps(
+                {
+                    "checkpoint": str(resolve(ckpt)),
+                    "n": len(x),
+                    "seed": seed,
+                    "ema": ema,
+                    "outputs": written,
+                }
+            )
+        )
     elif output != "-":
         info(f"wrote {', '.join(written)} ({len(x)} samples)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,37 +37,94 @@ def _defaults_text(cls: type[variants.Variant]) -> str:
         + f", n_critic {d.n_critic}.",
     ]
     if toy is not None:
-        lines.append(f"On 2-D toys (PacGAN protocol): z {toy.z_dim}-d {toy.prior}, batch "
-                     f"{toy.batch_size}, {toy.optimizer} lr {toy.lr_g:g}, betas "
-                     f"{toy.betas[0]:g},{toy.betas[1]:g}.")
+        lines.append(
+            f"On 2-D toys (PacGAN protocol): z {toy.z_dim}-d {toy.prior}, batch "
+            f"{toy.batch_size}, {toy.optimizer} lr {toy.lr_g:g}, betas "
+            f"{toy.betas[0]:g},{toy.betas[1]:g}."
+        )
     return "\n\n".join(lines)
 
 
 def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per line
     def command(
-        data: Annotated[Optional[str], typer.Option("--data", "-d", help="Image folder, or a built-in: mnist5k, mnist, fashion-mnist, cifar10, shapes, ring8, grid25. Default: shapes (needs no download).")] = DEFAULTS.data,
-        image_size: Annotated[Optional[int], typer.Option(help="Resize (shorter side) and centre-crop images to this size.")] = DEFAULTS.image_size,
-        channels: Annotated[Optional[int], typer.Option(help="1 or 3; default: 1 if every image is grey.")] = DEFAULTS.channels,
-        steps: Annotated[Optional[int], typer.Option(help=f"Total generator steps (default: {DEFAULT_STEPS}).")] = DEFAULTS.steps,
-        epochs: Annotated[Optional[float], typer.Option(help="Train for this many passes of D over the data instead of --steps.")] = DEFAULTS.epochs,
-        batch_size: Annotated[Optional[int], typer.Option(help="Batch size (default: the paper's).")] = DEFAULTS.batch_size,
-        lr: Annotated[Optional[float], typer.Option(help="Learning rate of both G and D.")] = None,
-        lr_g: Annotated[Optional[float], typer.Option(help="Learning rate of G.")] = DEFAULTS.lr_g,
-        lr_d: Annotated[Optional[float], typer.Option(help="Learning rate of D.")] = DEFAULTS.lr_d,
-        betas: Annotated[Optional[str], typer.Option(help="Adam betas, e.g. 0.5,0.999.")] = None,
-        n_critic: Annotated[Optional[int], typer.Option(help="D steps per G step.")] = DEFAULTS.n_critic,
-        z_dim: Annotated[Optional[int], typer.Option(help="Latent size.")] = DEFAULTS.z_dim,
-        width: Annotated[Optional[int], typer.Option(help="Net width (dcgan: channels of the finest layer).")] = DEFAULTS.width,
-        ema_decay: Annotated[float, typer.Option(help="EMA decay of the generator's weights.")] = DEFAULTS.ema_decay,
-        sample_every: Annotated[int, typer.Option(help="Write a sample grid every N steps.")] = DEFAULTS.sample_every,
-        checkpoint_every: Annotated[int, typer.Option(help="Write a checkpoint every N steps.")] = DEFAULTS.checkpoint_every,
-        log_every: Annotated[int, typer.Option(help="Report losses every N steps.")] = DEFAULTS.log_every,
-        flip: Annotated[Optional[bool], typer.Option("--flip/--no-flip", help="Random horizontal flips (default: on for image folders).")] = DEFAULTS.flip,
-        precision: Annotated[str, typer.Option(help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast.")] = DEFAULTS.precision,
-        compile: Annotated[bool, typer.Option("--compile", help="torch.compile the nets.")] = DEFAULTS.compile,
-        channels_last: Annotated[bool, typer.Option("--channels-last/--no-channels-last", help="channels_last memory format for conv nets.")] = DEFAULTS.channels_last,
-        out: Annotated[Optional[str], typer.Option("--out", "-o", help="Run folder (default: runs/<data>-<variant>).")] = DEFAULTS.out,
-        resume: Annotated[Optional[str], typer.Option(help="Continue the run in this folder exactly where it stopped.")] = None,
+        data: Annotated[
+            str | None,
+            typer.Option(
+                "--data",
+                "-d",
+                help="Image folder, or a built-in: mnist5k, mnist, fashion-mnist, cifar10, shapes, ring8, grid25. Default: shapes (needs no download).",
+            ),
+        ] = DEFAULTS.data,
+        image_size: Annotated[
+            int | None,
+            typer.Option(help="Resize (shorter side) and centre-crop images to this size."),
+        ] = DEFAULTS.image_size,
+        channels: Annotated[
+            int | None, typer.Option(help="1 or 3; default: 1 if every image is grey.")
+        ] = DEFAULTS.channels,
+        steps: Annotated[
+            int | None, typer.Option(help=f"Total generator steps (default: {DEFAULT_STEPS}).")
+        ] = DEFAULTS.steps,
+        epochs: Annotated[
+            float | None,
+            typer.Option(help="Train for this many passes of D over the data instead of --steps."),
+        ] = DEFAULTS.epochs,
+        batch_size: Annotated[
+            int | None, typer.Option(help="Batch size (default: the paper's).")
+        ] = DEFAULTS.batch_size,
+        lr: Annotated[float | None, typer.Option(help="Learning rate of both G and D.")] = None,
+        lr_g: Annotated[float | None, typer.Option(help="Learning rate of G.")] = DEFAULTS.lr_g,
+        lr_d: Annotated[float | None, typer.Option(help="Learning rate of D.")] = DEFAULTS.lr_d,
+        betas: Annotated[str | None, typer.Option(help="Adam betas, e.g. 0.5,0.999.")] = None,
+        n_critic: Annotated[
+            int | None, typer.Option(help="D steps per G step.")
+        ] = DEFAULTS.n_critic,
+        z_dim: Annotated[int | None, typer.Option(help="Latent size.")] = DEFAULTS.z_dim,
+        width: Annotated[
+            int | None, typer.Option(help="Net width (dcgan: channels of the finest layer).")
+        ] = DEFAULTS.width,
+        ema_decay: Annotated[
+            float, typer.Option(help="EMA decay of the generator's weights.")
+        ] = DEFAULTS.ema_decay,
+        sample_every: Annotated[
+            int, typer.Option(help="Write a sample grid every N steps.")
+        ] = DEFAULTS.sample_every,
+        checkpoint_every: Annotated[
+            int, typer.Option(help="Write a checkpoint every N steps.")
+        ] = DEFAULTS.checkpoint_every,
+        log_every: Annotated[
+            int, typer.Option(help="Report losses every N steps.")
+        ] = DEFAULTS.log_every,
+        flip: Annotated[
+            bool | None,
+            typer.Option(
+                "--flip/--no-flip", help="Random horizontal flips (default: on for image folders)."
+            ),
+        ] = DEFAULTS.flip,
+        precision: Annotated[
+            str,
+            typer.Option(
+                help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast."
+            ),
+        ] = DEFAULTS.precision,
+        compile: Annotated[
+            bool, typer.Option("--compile", help="torch.compile the nets.")
+        ] = DEFAULTS.compile,
+        channels_last: Annotated[
+            bool,
+            typer.Option(
+                "--channels-last/--no-channels-last",
+                help="channels_last memory format for conv nets.",
+            ),
+        ] = DEFAULTS.channels_last,
+        out: Annotated[
+            str | None,
+            typer.Option("--out", "-o", help="Run folder (default: runs/<data>-<variant>)."),
+        ] = DEFAULTS.out,
+        resume: Annotated[
+            str | None,
+            typer.Option(help="Continue the run in this folder exactly where it stopped."),
+        ] = None,
         seed: SeedOpt = DEFAULTS.seed,
         device: DeviceOpt = DEFAULTS.device,
         json: JsonOpt = False,
@@ -81,18 +138,40 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
 
             saved = read_checkpoint(resolve(resume)).config["variant"]
             if saved != cls.name:
-                raise GanError(f"{resume} is a {saved} run; resume it with: gan train {saved} --resume {resume}")
+                raise GanError(
+                    f"{resume} is a {saved} run; resume it with: gan train {saved} --resume {resume}"
+                )
         opts = TrainOptions(
-            variant=cls.name, data=data, image_size=image_size, channels=channels, steps=steps,
-            epochs=epochs, batch_size=batch_size, lr_g=lr_g if lr_g is not None else lr,
-            lr_d=lr_d if lr_d is not None else lr, betas=_betas(betas), n_critic=n_critic,
-            z_dim=z_dim, width=width, ema_decay=ema_decay, sample_every=sample_every,
-            checkpoint_every=checkpoint_every, log_every=log_every, seed=seed, device=device,
-            precision=precision, compile=compile, channels_last=channels_last, flip=flip,
-            out=out, resume=resume,
+            variant=cls.name,
+            data=data,
+            image_size=image_size,
+            channels=channels,
+            steps=steps,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr_g=lr_g if lr_g is not None else lr,
+            lr_d=lr_d if lr_d is not None else lr,
+            betas=_betas(betas),
+            n_critic=n_critic,
+            z_dim=z_dim,
+            width=width,
+            ema_decay=ema_decay,
+            sample_every=sample_every,
+            checkpoint_every=checkpoint_every,
+            log_every=log_every,
+            seed=seed,
+            device=device,
+            precision=precision,
+            compile=compile,
+            channels_last=channels_last,
+            flip=flip,
+            out=out,
+            resume=resume,
         )
         json_lines = json or not stdout_is_terminal()
-        trainer = Trainer(opts, json_lines=json_lines, quiet=quiet, on_warning=lambda m: info(f"warning: {m}"))
+        trainer = Trainer(
+            opts, json_lines=json_lines, quiet=quiet, on_warning=lambda m: info(f"warning: {m}")
+        )
         path = trainer.run()
         if not json_lines and not quiet:
             info(f"saved {path}  (sample it: gan sample {path.parent} -o grid.png)")

@@ -26,15 +26,21 @@ class Batcher:
     ) -> None:
         n = len(data)
         if batch_size > n:
-            raise GanError(f"batch size {batch_size} is larger than the data set ({n} items); "
-                           "pass a smaller --batch-size")
+            raise GanError(
+                f"batch size {batch_size} is larger than the data set ({n} items); "
+                "pass a smaller --batch-size"
+            )
         self.kind = data.kind
         self.batch_size, self.device, self.flip = batch_size, device, flip and data.kind == "image"
         self.channels_last = channels_last and data.kind == "image"
         self.x, self.labels = data.x, data.labels
         if device.type != "cpu":
             nbytes = self.x.numel() * self.x.element_size()
-            total = torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else 0
+            total = (
+                torch.cuda.get_device_properties(device).total_memory
+                if device.type == "cuda"
+                else 0
+            )
             if nbytes <= RESIDENT_FRACTION * total:
                 self.x = self.x.to(device)
             if self.labels is not None:
@@ -50,7 +56,11 @@ class Batcher:
     def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         b, n = self.batch_size, len(self.x)
         if self.perm is None or self.pos + b > n:
-            self.perm, self.pos, self.epoch = torch.randperm(n, generator=self.gen), 0, self.epoch + 1
+            self.perm, self.pos, self.epoch = (
+                torch.randperm(n, generator=self.gen),
+                0,
+                self.epoch + 1,
+            )
         idx = self.perm[self.pos : self.pos + b]
         self.pos += b
         x = self.x[idx.to(self.x.device)].to(self.device, non_blocking=True)
@@ -65,7 +75,12 @@ class Batcher:
         return x, labels
 
     def state_dict(self) -> dict[str, Any]:
-        return {"gen": self.gen.get_state(), "perm": self.perm, "pos": self.pos, "epoch": self.epoch}
+        return {
+            "gen": self.gen.get_state(),
+            "perm": self.perm,
+            "pos": self.pos,
+            "epoch": self.epoch,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.gen.set_state(state["gen"])

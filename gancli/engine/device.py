@@ -27,7 +27,9 @@ def resolve_device(name: str = "auto") -> torch.device:
     except RuntimeError as e:
         raise GanError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from e
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise GanError(f"device {name!r} requested but CUDA is not available here; use --device cpu")
+        raise GanError(
+            f"device {name!r} requested but CUDA is not available here; use --device cpu"
+        )
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise GanError("device 'mps' requested but MPS is not available here; use --device cpu")
     return device

@@ -18,7 +18,14 @@ from typing import Any
 import torch
 
 from gancli import __version__, variants
-from gancli.checkpoint import MODEL_FILE, STATE_FILE, atomic_write, load_state, read_checkpoint, save_state
+from gancli.checkpoint import (
+    MODEL_FILE,
+    STATE_FILE,
+    atomic_write,
+    load_state,
+    read_checkpoint,
+    save_state,
+)
 from gancli.engine.batcher import Batcher
 from gancli.engine.device import autocast, resolve_device, resolve_precision, seed_everything
 from gancli.engine.model import Model, build_model, load_model
@@ -62,8 +69,12 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
     cls = variants.get(opts.variant)
     spec = data.spec()
     hyper = cls.hyper_for(spec).replace(
-        batch_size=opts.batch_size, lr_g=opts.lr_g, lr_d=opts.lr_d, betas=opts.betas,
-        n_critic=opts.n_critic, z_dim=opts.z_dim,
+        batch_size=opts.batch_size,
+        lr_g=opts.lr_g,
+        lr_d=opts.lr_d,
+        betas=opts.betas,
+        n_critic=opts.n_critic,
+        z_dim=opts.z_dim,
     )
     return {
         "variant": cls.name,
@@ -76,8 +87,13 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
 
 
 class Trainer:
-    def __init__(self, opts: TrainOptions, json_lines: bool = False, quiet: bool = False,
-                 on_warning: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        opts: TrainOptions,
+        json_lines: bool = False,
+        quiet: bool = False,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
         from gancli.data import load_data
 
         self.opts, self.json_lines, self.quiet = opts, json_lines, quiet
@@ -87,8 +103,18 @@ class Trainer:
             resume_ckpt = read_checkpoint(opts.resume)
             saved = TrainOptions.from_dict(resume_ckpt.config["train"])
             # The run's own options, except what may change on resume: length and cadence.
-            for key in ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "device", "compile"):
-                if getattr(opts, key) is not None and getattr(opts, key) != getattr(TrainOptions, key, None):
+            for key in (
+                "steps",
+                "epochs",
+                "sample_every",
+                "checkpoint_every",
+                "log_every",
+                "device",
+                "compile",
+            ):
+                if getattr(opts, key) is not None and getattr(opts, key) != getattr(
+                    TrainOptions, key, None
+                ):
                     setattr(saved, key, getattr(opts, key))
             saved.resume = opts.resume
             saved.out = str(resume_ckpt.path.parent)
@@ -96,13 +122,17 @@ class Trainer:
 
         self.data = load_data(opts.data, image_size=opts.image_size, channels=opts.channels, seed=0)
         if self.data.skipped:
-            names = ", ".join(self.data.skipped[:5]) + (" ..." if len(self.data.skipped) > 5 else "")
+            names = ", ".join(self.data.skipped[:5]) + (
+                " ..." if len(self.data.skipped) > 5 else ""
+            )
             warn(f"skipped {len(self.data.skipped)} unreadable file(s): {names}")
 
         self.out = Path(opts.out or f"runs/{self.data.name}-{opts.variant}")
         if not opts.resume and (self.out / MODEL_FILE).exists():
-            raise GanError(f"{self.out} already holds a run: continue it with --resume {self.out}, "
-                           "or choose another --out")
+            raise GanError(
+                f"{self.out} already holds a run: continue it with --resume {self.out}, "
+                "or choose another --out"
+            )
 
         self.device = resolve_device(opts.device)
         self.precision = resolve_precision(opts.precision, self.device, self.data.kind)
@@ -112,8 +142,11 @@ class Trainer:
         if resume_ckpt is None:
             self._check_data_fits(config)
         config["train"] = {**opts.to_dict(), "precision_resolved": self.precision}
-        self.model: Model = (load_model(resume_ckpt, self.device) if resume_ckpt
-                             else build_model(config, self.device, opts.ema_decay))
+        self.model: Model = (
+            load_model(resume_ckpt, self.device, channels_last=False)
+            if resume_ckpt
+            else build_model(config, self.device, opts.ema_decay)
+        )
         self.model.config = config
         self.variant = self.model.variant
         hyper = self.variant.hyper
@@ -121,8 +154,7 @@ class Trainer:
         conv = any(p.dim() == 4 for p in self.variant.nets.parameters())
         self.channels_last = opts.channels_last and conv and self.device.type != "mps"
         if self.channels_last:
-            self.variant.nets.to(memory_format=torch.channels_last)
-            self.model.ema.net.to(memory_format=torch.channels_last)
+            self.model.to_channels_last()
         if opts.compile:
             for net in self.variant.nets.values():
                 net.compile()
@@ -131,23 +163,33 @@ class Trainer:
         self.opt_d = make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         flip = opts.flip if opts.flip is not None else Path(str(opts.data)).is_dir()
-        self.batcher = Batcher(self.data, hyper.batch_size, self.device, seed=opts.seed,
-                               flip=flip, channels_last=self.channels_last)
+        self.batcher = Batcher(
+            self.data,
+            hyper.batch_size,
+            self.device,
+            seed=opts.seed,
+            flip=flip,
+            channels_last=self.channels_last,
+        )
         self.total = self._total_steps()
         self.step = 0
         if resume_ckpt is not None:
             self._restore(resume_ckpt.path.parent / STATE_FILE, resume_ckpt.step)
         # Fixed latents for the progress grids, from their own generator: drawing them does not
         # disturb the training RNG, so grids never change what a run computes.
-        self.fixed_z = self.variant.sample_z(self._grid_n(), torch.Generator().manual_seed(opts.seed + 1))
+        self.fixed_z = self.variant.sample_z(
+            self._grid_n(), torch.Generator().manual_seed(opts.seed + 1)
+        )
         self._stop_signal: int | None = None
 
     # ---- setup helpers -------------------------------------------------------------------
 
     def _check_data_fits(self, config: dict[str, Any]) -> None:
         if config["hyper"]["batch_size"] > len(self.data):
-            raise GanError(f"batch size {config['hyper']['batch_size']} is larger than the data "
-                           f"set ({len(self.data)} items); pass a smaller --batch-size")
+            raise GanError(
+                f"batch size {config['hyper']['batch_size']} is larger than the data "
+                f"set ({len(self.data)} items); pass a smaller --batch-size"
+            )
 
     def _grid_n(self) -> int:
         return 2000 if self.data.kind == "points" else SAMPLE_GRID
@@ -165,8 +207,10 @@ class Trainer:
             raise GanError(f"cannot resume: {state_path} is missing (the run holds only a model)")
         state = load_state(state_path)
         if int(state["step"]) != step:
-            raise GanError(f"cannot resume: {state_path} is at step {state['step']} but the model "
-                           f"is at step {step}; the run folder is inconsistent")
+            raise GanError(
+                f"cannot resume: {state_path} is at step {state['step']} but the model "
+                f"is at step {step}; the run folder is inconsistent"
+            )
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         if "scaler" in state:
@@ -178,8 +222,13 @@ class Trainer:
     # ---- outputs -------------------------------------------------------------------------
 
     def save(self) -> Path:
-        state = {"step": self.step, "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                 "batcher": self.batcher.state_dict(), "rng": _rng_state()}
+        state = {
+            "step": self.step,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "batcher": self.batcher.state_dict(),
+            "rng": _rng_state(),
+        }
         if self.scaler.is_enabled():
             state["scaler"] = self.scaler.state_dict()
         save_state(self.out / STATE_FILE, state)
@@ -210,7 +259,7 @@ class Trainer:
                 signal.signal(s, h)
 
     def _loop(self) -> Path:
-        opts, variant, hyper = self.opts, self.variant, self.variant.hyper
+        opts, variant = self.opts, self.variant
         G, D = variant.generator, variant.discriminator
         ctx = autocast(self.device, self.precision)
         sums: dict[str, torch.Tensor] = {}
@@ -218,9 +267,16 @@ class Trainer:
         last_good = self.step if self.opts.resume else None
         metrics = (self.out / "metrics.jsonl").open("a")
         with Reporter(self.total, self.step, self.json_lines, self.quiet) as rep, metrics:
-            rep.event("start", out=str(self.out), variant=variant.name, data=self.data.name,
-                      device=str(self.device), precision=self.precision, steps=self.total,
-                      from_step=self.step)
+            rep.event(
+                "start",
+                out=str(self.out),
+                variant=variant.name,
+                data=self.data.name,
+                device=str(self.device),
+                precision=self.precision,
+                steps=self.total,
+                from_step=self.step,
+            )
             G.train()
             D.train()
             while self.step < self.total:
@@ -256,28 +312,44 @@ class Trainer:
                 if due_log or due_ckpt or self._stop_signal is not None:
                     means = {k: float(v) / count for k, v in sums.items()}
                     if not all(math.isfinite(v) for v in means.values()):
-                        bad = ", ".join(f"{k}={v}" for k, v in means.items() if not math.isfinite(v))
-                        kept = (f"the last good checkpoint (step {last_good}) is kept in {self.out}"
-                                if last_good is not None else "no checkpoint was written")
-                        raise NonFinite(f"training diverged at step {self.step} ({bad}); {kept}; "
-                                        "try a lower --lr or --precision fp32")
+                        bad = ", ".join(
+                            f"{k}={v}" for k, v in means.items() if not math.isfinite(v)
+                        )
+                        kept = (
+                            f"the last good checkpoint (step {last_good}) is kept in {self.out}"
+                            if last_good is not None
+                            else "no checkpoint was written"
+                        )
+                        hint = "a lower --lr" + (
+                            " or --precision fp32" if self.precision != "fp32" else ""
+                        )
+                        raise NonFinite(
+                            f"training diverged at step {self.step} ({bad}); {kept}; try {hint}"
+                        )
                     if due_log:
-                        record = {"step": self.step, **means, "img_per_s": clock.rate(),
-                                  "time": time.time()}
+                        record = {
+                            "step": self.step,
+                            **means,
+                            "img_per_s": clock.rate(),
+                            "time": time.time(),
+                        }
                         metrics.write(json.dumps(record) + "\n")
                         metrics.flush()
                         rep.log(record)
                         sums, count = {}, 0
                 if self._stop_signal is not None:
                     path = self.save()
-                    raise Interrupted(f"interrupted at step {self.step}; saved {path}; "
-                                      f"continue with: gan train --resume {self.out}")
+                    raise Interrupted(
+                        f"interrupted at step {self.step}; saved {path}; "
+                        f"continue with: gan train --resume {self.out}"
+                    )
                 if self.step % opts.sample_every == 0 or done:
                     rep.event("samples", path=str(self.save_grid()))
                 if due_ckpt:
                     path = self.save()
                     last_good = self.step
                     rep.event("checkpoint", path=str(path), step=self.step)
-            rep.event("done", checkpoint=str(self.out / MODEL_FILE), step=self.step,
-                      gancli=__version__)
+            rep.event(
+                "done", checkpoint=str(self.out / MODEL_FILE), step=self.step, gancli=__version__
+            )
         return self.out / MODEL_FILE

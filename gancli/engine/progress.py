@@ -21,8 +21,14 @@ class Reporter:
     def __enter__(self) -> Reporter:
         if not self.json_lines and not self.quiet:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-            from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("[bold]train"),
@@ -51,9 +57,7 @@ class Reporter:
         if self.json_lines and not self.quiet:
             print(json.dumps({"event": "step", **record}), flush=True)
         elif self._progress is not None:
-            losses = "  ".join(
-                f"{k} {v:.3f}" for k, v in record.items() if k.endswith("loss")
-            )
+            losses = "  ".join(f"{k} {v:.3f}" for k, v in record.items() if k.endswith("loss"))
             desc = f"{losses}  {record.get('img_per_s', 0):.0f} img/s"
             self._progress.update(self._task, completed=record["step"], description=desc)
 
@@ -64,7 +68,9 @@ class Reporter:
         if self.json_lines:
             print(json.dumps({"event": name, **fields}), flush=True)
         elif self._progress is not None:
-            self._progress.console.log(f"{name}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
+            self._progress.console.log(
+                f"{name}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
+            )
         else:
             print(f"{name}: {fields}", file=sys.stderr)
 

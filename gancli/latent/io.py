@@ -47,5 +47,7 @@ def load_latents(path: str | Path, z_dim: int) -> torch.Tensor:
     except Exception as e:  # any parse failure of a user-supplied file is a user error
         raise GanError(f"cannot read latents from {path}: {str(e).splitlines()[0][:200]}") from e
     if z.dim() != 2 or z.shape[1] != z_dim:
-        raise GanError(f"latents in {path} have shape {tuple(z.shape)}; this model needs (N, {z_dim})")
+        raise GanError(
+            f"latents in {path} have shape {tuple(z.shape)}; this model needs (N, {z_dim})"
+        )
     return z

@@ -50,7 +50,11 @@ class Generator(nn.Module):
             nn.ReLU(True),
         ]
         for a, b in zip(chans[:-1], chans[1:]):
-            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(b),
+                nn.ReLU(True),
+            ]
         layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         init_weights(self)
@@ -69,7 +73,11 @@ class Discriminator(nn.Module):
             nn.LeakyReLU(0.2, True),
         ]
         for a, b in zip(chans[:-1], chans[1:]):
-            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(a, b, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(b),
+                nn.LeakyReLU(0.2, True),
+            ]
         layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
         self.net = nn.Sequential(*layers)
         init_weights(self)

@@ -19,7 +19,12 @@ class DCGAN(GAN):
     paper = "Radford et al. 2016, Unsupervised Representation Learning with DCGANs"
     summary = "All-convolutional GAN; sized from the image resolution (16-256)."
     defaults = Hyper(
-        z_dim=100, prior="uniform", batch_size=128, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+        z_dim=100,
+        prior="uniform",
+        batch_size=128,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
         betas=(0.5, 0.999),
     )
     toy_defaults = PACGAN_TOY
@@ -30,10 +35,19 @@ class DCGAN(GAN):
             return toy_nets(spec, hyper, width)
         channels, size, _ = spec["shape"]
         return {
-            "generator": {"family": "dcgan.generator", "z_dim": hyper.z_dim,
-                          "channels": channels, "image_size": size, "width": width or 128},
-            "discriminator": {"family": "dcgan.discriminator", "channels": channels,
-                              "image_size": size, "width": width or 128},
+            "generator": {
+                "family": "dcgan.generator",
+                "z_dim": hyper.z_dim,
+                "channels": channels,
+                "image_size": size,
+                "width": width or 128,
+            },
+            "discriminator": {
+                "family": "dcgan.discriminator",
+                "channels": channels,
+                "image_size": size,
+                "width": width or 128,
+            },
         }
 
     def adjust_optimizers(self, step, opt_g, opt_d):

@@ -18,7 +18,12 @@ F = lazy("torch.nn.functional")
 
 # PacGAN (Lin et al. 2018) 2-D mixture protocol: z 2-d N(0, I), Adam 1e-4, beta1 0.8, batch 100.
 PACGAN_TOY = Hyper(
-    z_dim=2, prior="normal", batch_size=100, optimizer="adam", lr_g=1e-4, lr_d=1e-4,
+    z_dim=2,
+    prior="normal",
+    batch_size=100,
+    optimizer="adam",
+    lr_g=1e-4,
+    lr_d=1e-4,
     betas=(0.8, 0.999),
 )
 
@@ -26,10 +31,20 @@ PACGAN_TOY = Hyper(
 def toy_nets(spec: dict[str, Any], hyper: Hyper, width: int | None) -> dict[str, dict[str, Any]]:
     """PacGAN's 2-D nets: G 4x400 BN+ReLU, D 3 maxout layers x200 (5 pieces)."""
     return {
-        "generator": {"family": "toy.generator", "z_dim": hyper.z_dim, "out_dim": 2,
-                      "hidden": width or 400, "layers": 4},
-        "discriminator": {"family": "toy.discriminator", "in_dim": 2,
-                          "hidden": (width or 400) // 2, "layers": 3, "pieces": 5},
+        "generator": {
+            "family": "toy.generator",
+            "z_dim": hyper.z_dim,
+            "out_dim": 2,
+            "hidden": width or 400,
+            "layers": 4,
+        },
+        "discriminator": {
+            "family": "toy.discriminator",
+            "in_dim": 2,
+            "hidden": (width or 400) // 2,
+            "layers": 3,
+            "pieces": 5,
+        },
     }
 
 
@@ -39,12 +54,21 @@ class GAN(Variant):
     paper = "Goodfellow et al. 2014, Generative Adversarial Nets (MNIST configuration)"
     summary = "The original GAN: MLP generator, maxout discriminator, non-saturating G loss."
     defaults = Hyper(
-        z_dim=100, prior="uniform", batch_size=100, optimizer="sgd", lr_g=0.1, lr_d=0.1,
+        z_dim=100,
+        prior="uniform",
+        batch_size=100,
+        optimizer="sgd",
+        lr_g=0.1,
+        lr_d=0.1,
         momentum=0.5,
         # From the paper's released pylearn2 MNIST config: momentum ramps to 0.7 by epoch 250
         # of 500 batches, the learning rate decays by 1.000004 per batch down to 1e-6.
-        extra={"momentum_final": 0.7, "momentum_ramp_steps": 125_000, "lr_decay": 1.000004,
-               "lr_min": 1e-6},
+        extra={
+            "momentum_final": 0.7,
+            "momentum_ramp_steps": 125_000,
+            "lr_decay": 1.000004,
+            "lr_min": 1e-6,
+        },
     )
     toy_defaults = PACGAN_TOY
 
@@ -53,11 +77,22 @@ class GAN(Variant):
         if spec["kind"] == "points":
             return toy_nets(spec, hyper, width)
         return {
-            "generator": {"family": "mlp.generator", "z_dim": hyper.z_dim,
-                          "out_shape": list(spec["shape"]), "hidden": width or 1200, "layers": 2},
-            "discriminator": {"family": "mlp.maxout_discriminator",
-                              "in_shape": list(spec["shape"]), "hidden": (width or 1200) // 5,
-                              "layers": 2, "pieces": 5, "input_dropout": 0.2, "dropout": 0.5},
+            "generator": {
+                "family": "mlp.generator",
+                "z_dim": hyper.z_dim,
+                "out_shape": list(spec["shape"]),
+                "hidden": width or 1200,
+                "layers": 2,
+            },
+            "discriminator": {
+                "family": "mlp.maxout_discriminator",
+                "in_shape": list(spec["shape"]),
+                "hidden": (width or 1200) // 5,
+                "layers": 2,
+                "pieces": 5,
+                "input_dropout": 0.2,
+                "dropout": 0.5,
+            },
         }
 
     def adjust_optimizers(self, step, opt_g, opt_d):
@@ -65,8 +100,10 @@ class GAN(Variant):
         if self.hyper.optimizer != "sgd" or not extra:
             return
         ramp = min(1.0, step / max(1, extra.get("momentum_ramp_steps", 1)))
-        momentum = self.hyper.momentum + (extra.get("momentum_final", self.hyper.momentum)
-                                          - self.hyper.momentum) * ramp
+        momentum = (
+            self.hyper.momentum
+            + (extra.get("momentum_final", self.hyper.momentum) - self.hyper.momentum) * ramp
+        )
         decay = extra.get("lr_decay", 1.0) ** step
         for opt, lr0 in ((opt_g, self.hyper.lr_g), (opt_d, self.hyper.lr_d)):
             for group in opt.param_groups:

@@ -1,0 +1,49 @@
+"""Shared test set-up: an isolated cache and no network, for this process and its children."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="gancli-tests-"))
+os.environ.setdefault("GANCLI_CACHE", str(_SESSION_DIR / "cache"))
+os.environ.setdefault("GANCLI_DATA", str(_SESSION_DIR / "datasets"))
+os.environ["GANCLI_OFFLINE"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.pop("GANCLI_DEBUG", None)
+
+
+def tiny_options(out: Path, variant: str = "dcgan", **overrides):
+    """A training run small enough for a CPU test: 16x16 shapes, narrow nets, fp32."""
+    from gancli.engine.options import TrainOptions
+
+    opts = dict(
+        variant=variant,
+        data="shapes",
+        image_size=16,
+        width=8 if variant != "gan" else 20,
+        batch_size=8,
+        steps=2,
+        precision="fp32",
+        out=str(out),
+        sample_every=1000,
+        checkpoint_every=1000,
+        log_every=1,
+        seed=0,
+        device="cpu",
+    )
+    opts.update(overrides)
+    return TrainOptions(**opts)
+
+
+@pytest.fixture
+def tiny_run(tmp_path: Path):
+    """A trained tiny DCGAN run folder (2 steps)."""
+    from gancli.engine.loop import Trainer
+
+    out = tmp_path / "run"
+    Trainer(tiny_options(out), quiet=True).run()
+    return out
