@@ -25,9 +25,7 @@ def sample(
     out_dir: Annotated[
         Path | None, typer.Option(help="Write one PNG per sample here, named by seed.")
     ] = None,
-    nrow: Annotated[
-        int | None, typer.Option(help="Images per grid row (default: square).")
-    ] = None,
+    nrow: Annotated[int | None, typer.Option(help="Images per grid row (default: square).")] = None,
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
     latents: Annotated[
         Path | None,

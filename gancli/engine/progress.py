@@ -6,7 +6,6 @@ The loop reports every `log_every` steps; only then are losses read back from th
 from __future__ import annotations
 
 import json
-import sys
 import time
 from typing import Any
 
@@ -60,6 +59,12 @@ class Reporter:
             losses = "  ".join(f"{k} {v:.3f}" for k, v in record.items() if k.endswith("loss"))
             desc = f"{losses}  {record.get('img_per_s', 0):.0f} img/s"
             self._progress.update(self._task, completed=record["step"], description=desc)
+
+    # The events a person at a terminal wants to read; JSON lines carry all of them.
+    HUMAN = {
+        "start": "training {variant} on {data} ({device}, {precision}) -> {out}",
+        "checkpoint": "step {step}: saved {path}",
+    }
 
     def event(self, name: str, **fields: Any) -> None:
         """A notable moment (checkpoint, sample grid, done), shown in both modes."""

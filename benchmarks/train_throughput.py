@@ -1,0 +1,471 @@
+"""Training speed: gancli's engine against the classic DCGAN loop, on a folder of JPEGs.
+
+    python benchmarks/train_throughput.py           # full run; writes docs/performance.md
+    python benchmarks/train_throughput.py --quick   # smoke run; prints the table only
+
+Both sides train the same DCGAN (gancli.nets.dcgan, width 64 = pytorch/examples' ngf/ndf 64)
+at 64x64, batch 64, for the same number of steps, on a folder of 128x128 JPEGs this script
+renders itself (the procedural `shapes` set), so that both must resize 128 -> 64:
+
+- classic: a re-implementation of pytorch/examples `dcgan/main.py`, the way most DCGAN code
+  is written: torchvision ImageFolder + Resize/CenterCrop/ToTensor/Normalize, a DataLoader
+  with 2 workers, fp32, contiguous tensors; the whole data pipeline runs every step.
+- gancli: the real engine through the library (`Trainer(TrainOptions(...)).run()`), with its
+  defaults: precision "auto" (bf16 where the CPU has fast bf16), channels_last, EMA of G;
+  the folder is decoded and resized once into its cache. A second gancli run in fp32 shows
+  how much of the difference is bf16.
+
+Each side runs in its own subprocess, one after the other, while this process samples the
+memory of its whole process tree (DataLoader workers included). Throughput is timed over the
+steps after a warm-up; quality is a pixel-level Fréchet distance at equal steps (see
+`quality`). Pass `--device cuda` to run both sides on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    MIB,
+    Measured,
+    frechet_distance,
+    machine_summary,
+    markdown_table,
+    package_version,
+    pixel_features,
+    run_measured,
+    tail,
+    text_table,
+    today,
+    write_section,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+SECTION = "train_throughput"
+IMAGE_SIZE, SOURCE_SIZE, JPEG_QUALITY = 64, 128, 90
+BATCH, WIDTH, Z_DIM = 64, 64, 100
+DATA_SEED, SAMPLE_SEED = 0, 1234
+TARGET = 2.5  # the issue's goal: gancli at least this many times the classic loop's images/s
+
+# (loop, precision) in the order they run; "auto" is gancli's default.
+RUNS = [("classic", "fp32"), ("gancli", "auto"), ("gancli", "fp32")]
+
+
+# ---- the data: a folder of JPEGs larger than the training size -------------------------------
+
+
+def make_jpeg_folder(root: Path, n: int) -> Path:
+    """`n` shapes images as 128x128 JPEGs (quality 90), one sub-folder per shape (the
+    ImageFolder layout). Reused when `root` already holds the same set."""
+    from PIL import Image
+
+    from gancli.data.shapes import SHAPES, make_shapes
+
+    folder = root / "jpegs"
+    manifest = {"n": n, "size": SOURCE_SIZE, "quality": JPEG_QUALITY, "seed": DATA_SEED}
+    stamp = root / "jpegs.json"
+    if folder.is_dir() and stamp.exists() and json.loads(stamp.read_text()) == manifest:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    arrays = make_shapes(n, SOURCE_SIZE, DATA_SEED)
+    assert arrays.labels is not None
+    for name in SHAPES:
+        (folder / name).mkdir(parents=True)
+    for i, (img, label) in enumerate(zip(arrays.x, arrays.labels)):
+        path = folder / SHAPES[int(label)] / f"{i:05d}.jpg"
+        Image.fromarray(img.transpose(1, 2, 0)).save(path, quality=JPEG_QUALITY)
+    stamp.write_text(json.dumps(manifest))
+    return folder
+
+
+def read_jpegs(folder: Path) -> np.ndarray:
+    """Every JPEG in the folder, decoded as stored (uint8 N, 3, 128, 128), in a fixed order
+    shuffled with DATA_SEED so that any prefix mixes the classes."""
+    from PIL import Image
+
+    paths = sorted(folder.rglob("*.jpg"))
+    order = np.random.default_rng(DATA_SEED).permutation(len(paths))
+    out = np.empty((len(paths), 3, SOURCE_SIZE, SOURCE_SIZE), np.uint8)
+    for i, j in enumerate(order):
+        with Image.open(paths[j]) as img:
+            out[i] = np.asarray(img.convert("RGB")).transpose(2, 0, 1)
+    return out
+
+
+# ---- the subprocesses ------------------------------------------------------------------------
+
+
+def _sync(device) -> None:
+    """Wait for queued device work, so that a clock read means the steps are done."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _device_peak_mib(device) -> float | None:
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / MIB
+    return None
+
+
+def child_classic(a: argparse.Namespace) -> dict:
+    """pytorch/examples dcgan/main.py, minus its printing and image saving. The nets are
+    gancli's (same layers and N(0, 0.02) init as the example's), whose D returns logits:
+    BCEWithLogitsLoss is the example's Sigmoid + BCELoss in one numerically safer op."""
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    from gancli.data import to_uint8
+    from gancli.nets.dcgan import Discriminator, Generator
+
+    wall0 = time.time()
+    device = torch.device(a.device)
+    torch.manual_seed(a.seed)
+    dataset = datasets.ImageFolder(
+        a.data,
+        transform=transforms.Compose([
+            transforms.Resize(IMAGE_SIZE),
+            transforms.CenterCrop(IMAGE_SIZE),
+            transforms.ToTensor(),
+            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+        ]),
+    )
+    loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=2, drop_last=True)
+    net_g = Generator(Z_DIM, 3, IMAGE_SIZE, WIDTH).to(device)
+    net_d = Discriminator(3, IMAGE_SIZE, WIDTH).to(device)
+    criterion = nn.BCEWithLogitsLoss()
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    step, t_warm = 0, 0.0
+    while step < a.steps:
+        for data in loader:
+            # (1) D: maximise log D(x) + log(1 - D(G(z)))
+            net_d.zero_grad()
+            real = data[0].to(device)
+            b = real.size(0)
+            label = torch.full((b,), 1.0, dtype=real.dtype, device=device)
+            err_d_real = criterion(net_d(real), label)
+            err_d_real.backward()
+            noise = torch.randn(b, Z_DIM, 1, 1, device=device)
+            fake = net_g(noise)
+            label.fill_(0.0)
+            err_d_fake = criterion(net_d(fake.detach()), label)
+            err_d_fake.backward()
+            opt_d.step()
+            # (2) G: maximise log D(G(z)), on the same fakes, as the example does
+            net_g.zero_grad()
+            label.fill_(1.0)
+            err_g = criterion(net_d(fake), label)
+            err_g.backward()
+            opt_g.step()
+            # The example reads its losses back every step (to print them).
+            _ = (err_d_real + err_d_fake).item(), err_g.item()
+            step += 1
+            if step == a.warmup:
+                _sync(device)
+                t_warm = time.time()
+            if step >= a.steps:
+                break
+    _sync(device)
+    t_end = time.time()
+
+    net_g.eval()  # sampled like gancli's generators: batch norm on its running statistics
+    z = torch.randn(a.samples, Z_DIM, generator=torch.Generator().manual_seed(SAMPLE_SEED))
+    with torch.no_grad():
+        out = torch.cat([net_g(z[i : i + 250].to(device)).float().cpu()
+                         for i in range(0, len(z), 250)])
+    np.save(a.result_dir / "samples_g.npy", to_uint8(out).numpy())
+    return {
+        "precision": "fp32",
+        "img_per_s": (a.steps - a.warmup) * BATCH / (t_end - t_warm),
+        "time_to_steps_s": t_end - wall0,
+        "cache_build_s": None,
+        "device_peak_mib": _device_peak_mib(device),
+        "samples": {"G": "samples_g.npy"},
+    }
+
+
+def child_gancli(a: argparse.Namespace) -> dict:
+    """The engine as a user's `gan train dcgan --data DIR` runs it, from the library. Its
+    metrics.jsonl gets a record every `warmup` steps and at the last step, each written after
+    the losses were read back from the device; the timed span is from the record at the
+    warm-up step to the one at the last step."""
+    import torch
+
+    from gancli.data import load_data, to_uint8
+    from gancli.engine.loop import Trainer
+    from gancli.engine.options import TrainOptions
+
+    wall0 = time.time()
+    # GANCLI_CACHE points at an empty folder (the parent made it), so this first load
+    # decodes and resizes every JPEG: the one-time cost a user pays on a new folder.
+    t = time.perf_counter()
+    load_data(a.data, image_size=IMAGE_SIZE)
+    cache_s = time.perf_counter() - t
+
+    out = a.result_dir / "run"
+    opts = TrainOptions(
+        variant="dcgan", data=str(a.data), image_size=IMAGE_SIZE, batch_size=BATCH, width=WIDTH,
+        steps=a.steps, sample_every=10**9, checkpoint_every=10**9, log_every=a.warmup,
+        out=str(out), device=a.device, precision=a.precision, seed=a.seed,
+    )
+    trainer = Trainer(opts, quiet=True)
+    trainer.run()
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    at = {r["step"]: r["time"] for r in records}
+
+    z = trainer.variant.sample_z(a.samples, torch.Generator().manual_seed(SAMPLE_SEED))
+    for ema, name in ((True, "samples_ema.npy"), (False, "samples_g.npy")):
+        np.save(a.result_dir / name, to_uint8(trainer.model.sample(z, ema=ema)).cpu().numpy())
+    return {
+        "precision": trainer.precision,
+        "img_per_s": (a.steps - a.warmup) * BATCH / (at[a.steps] - at[a.warmup]),
+        "time_to_steps_s": at[a.steps] - wall0,
+        "cache_build_s": cache_s,
+        "device_peak_mib": _device_peak_mib(trainer.device),
+        "samples": {"EMA G": "samples_ema.npy", "G": "samples_g.npy"},
+    }
+
+
+def run_child(a: argparse.Namespace) -> None:
+    a.result_dir = Path(a.result_dir)
+    result = (child_classic if a.child == "classic" else child_gancli)(a)
+    (a.result_dir / "result.json").write_text(json.dumps(result))
+
+
+# ---- the parent: run both sides, measure, report ---------------------------------------------
+
+
+def launch(args: argparse.Namespace, loop: str, precision: str, data: Path, work: Path) -> dict:
+    tag = f"{loop}-{precision}"
+    result_dir = work / tag
+    shutil.rmtree(result_dir, ignore_errors=True)
+    result_dir.mkdir(parents=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1",
+               GANCLI_CACHE=str(result_dir / "cache"))  # empty: the cache build is timed
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", loop,
+           "--precision", precision, "--data", str(data), "--result-dir", str(result_dir),
+           "--steps", str(args.steps), "--warmup", str(args.warmup),
+           "--samples", str(args.samples), "--device", args.device, "--seed", str(args.seed)]
+    print(f"  {tag}: {args.steps} steps ...", flush=True)
+    m: Measured = run_measured(cmd, result_dir / "log.txt", env=env)
+    if m.returncode != 0:
+        raise SystemExit(f"the {tag} run failed (exit {m.returncode}):\n"
+                         f"{tail(result_dir / 'log.txt')}")
+    res = json.loads((result_dir / "result.json").read_text())
+    res.update(loop=loop, wall_s=m.wall_s, peak_rss_mib=m.peak_rss / MIB,
+               peak_pss_mib=None if m.peak_pss is None else m.peak_pss / MIB,
+               samples={k: np.load(result_dir / v) for k, v in res["samples"].items()})
+    print(f"  {tag}: {res['img_per_s']:.1f} img/s, {res['wall_s']:.0f} s", flush=True)
+    return res
+
+
+def quality(results: list[dict], real: np.ndarray, n: int) -> float:
+    """Pixel FD (8x8): each image average-pooled to 8x8 (3*64 = 192 features in [0, 1]) and
+    the Fréchet distance to `n` real images. Sees colour, position and size of blobs, not
+    shape detail: a rough check that one loop's samples are not worse, not an FID.
+    Returns the same distance between two disjoint real sets: the floor for this n."""
+    ref = pixel_features(real[:n])
+    for r in results:
+        r["fd"] = {k: frechet_distance(pixel_features(v), ref) for k, v in r["samples"].items()}
+    return frechet_distance(pixel_features(real[n : 2 * n]), ref)
+
+
+def sample_sheet(results: list[dict], real: np.ndarray, path: Path, k: int = 6) -> None:
+    """k x k samples of each run side by side, real images first, each with a caption."""
+    from PIL import Image, ImageDraw
+
+    from gancli.render import grid
+
+    def small(x: np.ndarray) -> np.ndarray:  # 128 -> 64 by 2x2 means, like the samples
+        n, c, h, w = x.shape
+        return x.reshape(n, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5)).round().astype(np.uint8)
+
+    panels = [("real (JPEG folder)", small(real[-k * k :]))]
+    for r in results:
+        which = "EMA G" if "EMA G" in r["samples"] else "G"
+        panels.append((f"{r['loop']} {r['precision']}, {which}", r["samples"][which][: k * k]))
+    tiles = [grid(x.transpose(0, 2, 3, 1), nrow=k) for _, x in panels]
+    caption, gap = 18, 8
+    w = sum(t.width for t in tiles) + gap * (len(tiles) - 1)
+    sheet = Image.new("RGB", (w, tiles[0].height + caption), "white")
+    draw = ImageDraw.Draw(sheet)
+    x = 0
+    for (title, _), tile in zip(panels, tiles):
+        draw.text((x + 4, 3), title, fill="black")
+        sheet.paste(tile, (x, caption))
+        x += tile.width + gap
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, optimize=True)
+
+
+def fmt(v: float | None, digits: int = 1) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
+    base = results[0]["img_per_s"]
+    headers = ["loop", "precision", "img/s", "x classic", "peak RSS MiB (sum)", "peak PSS MiB",
+               f"pixel FD (8x8) @{steps}, EMA G", f"pixel FD (8x8) @{steps}, G",
+               "cache build s", f"s to step {steps}"]
+    rows = []
+    for r in results:
+        name = ("classic (ImageFolder + DataLoader, 2 workers)" if r["loop"] == "classic"
+                else "gancli (Trainer)")
+        rows.append([
+            name, r["precision"], fmt(r["img_per_s"]), f"{r['img_per_s'] / base:.2f}",
+            fmt(r["peak_rss_mib"], 0), fmt(r["peak_pss_mib"], 0),
+            fmt(r["fd"].get("EMA G"), 4), fmt(r["fd"].get("G"), 4),
+            fmt(r["cache_build_s"]), fmt(r["time_to_steps_s"], 0),
+        ])
+    if any(r["device_peak_mib"] is not None for r in results):
+        headers.append("peak device MiB")
+        for row, r in zip(rows, results):
+            row.append(fmt(r["device_peak_mib"], 0))
+    return headers, rows
+
+
+def doc_section(args: argparse.Namespace, results: list[dict], floor: float, took: float,
+                command: str) -> str:
+    headers, rows = table(results, args.steps)
+    fast = next(r for r in results if r["loop"] == "gancli" and r["precision"] != "fp32")
+    fp32 = next((r for r in results if r["loop"] == "gancli" and r["precision"] == "fp32"), None)
+    base = results[0]["img_per_s"]
+    ratio = fast["img_per_s"] / base
+    verdict = "met" if ratio >= TARGET else "**not met**"
+    lines = [
+        "## Training throughput: gancli against the classic DCGAN loop",
+        "",
+        f"`{command}` on {args.device}: {machine_summary()}; torchvision "
+        f"{package_version('torchvision')}; {today()}; the whole run took {took / 60:.1f} min.",
+        "",
+        markdown_table(headers, rows),
+        "",
+        f"gancli ({fast['precision']}) trains at **{ratio:.2f}x** the classic loop's images/s "
+        f"(target {TARGET}x: {verdict})"
+        + (f"; in fp32 it is {fp32['img_per_s'] / base:.2f}x, so bf16 alone is worth "
+           f"{fast['img_per_s'] / fp32['img_per_s']:.2f}x." if fp32 else "."),
+        "",
+        "How it is measured:",
+        "",
+        f"- Data: {args.images} procedural `shapes` images saved as {SOURCE_SIZE}x{SOURCE_SIZE} "
+        f"JPEGs (quality {JPEG_QUALITY}) in ImageFolder layout; both loops train at "
+        f"{IMAGE_SIZE}x{IMAGE_SIZE}, so both resize (classic: every step, in its DataLoader "
+        "workers; gancli: once, into its cache).",
+        f"- Model: DCGAN with width 64 (pytorch/examples' ngf = ndf = 64), z 100-d, batch "
+        f"{BATCH}, Adam 2e-4 (0.5, 0.999), the same `gancli.nets.dcgan` nets on both sides. "
+        "The classic loop is pytorch/examples `dcgan/main.py` (ImageFolder, Resize, CenterCrop, "
+        "ToTensor, Normalize; DataLoader with 2 workers, shuffle, drop_last; fp32; BCE; its G "
+        "step reuses the D step's fakes). gancli is `Trainer(TrainOptions(...)).run()` with "
+        "its defaults (precision auto, channels_last, EMA of G, random flips; its G step "
+        "draws fresh fakes, one more G forward per step than the classic loop).",
+        f"- img/s: real images per second over steps {args.warmup + 1}-{args.steps}, after "
+        f"{args.warmup} warm-up steps (for gancli from the `metrics.jsonl` records at those "
+        "steps, each written after the losses were read back). `s to step` counts from the "
+        "subprocess's start (after imports) and includes gancli's cache build.",
+        "- Memory: each run is its own subprocess; the peak is of the sum over its process "
+        "tree (DataLoader workers included), sampled every 0.1 s. RSS counts pages that "
+        "forked workers share with their parent once per process; PSS (sampled every 0.5 s) "
+        "splits them, so it is the real footprint.",
+        f"- Quality, at {args.steps} steps on every side: {args.samples} samples (batch norm "
+        "in eval mode) against "
+        f"{args.samples} real images, both average-pooled to 8x8: a Fréchet distance on "
+        "these 192 pixel features. A rough check that one loop is not worse, not an FID. "
+        f"Two disjoint sets of {args.samples} real images are {floor:.4f} apart (the floor).",
+        "",
+        f"![samples after {args.steps} steps](images/{Path(args.image).name})",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=None, help="training steps per run (default 120)")
+    p.add_argument("--warmup", type=int, default=None,
+                   help="steps before the clock starts (default 20)")
+    p.add_argument("--images", type=int, default=None, help="JPEGs to render (default 2000)")
+    p.add_argument("--samples", type=int, default=None,
+                   help="samples (and real images) for the pixel FD (default 1000)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (default cpu)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--work", type=Path, default=None,
+                   help="keep the JPEGs and the runs here (default: a temp folder, removed)")
+    p.add_argument("--quick", action="store_true",
+                   help="a short smoke run (few steps, small sets); writes no docs")
+    p.add_argument("--no-write", action="store_true", help="print the table only")
+    p.add_argument("--doc", type=Path, default=REPO / "docs" / "performance.md")
+    p.add_argument("--image", type=Path, default=REPO / "docs" / "images" / "throughput_samples.png")
+    # Internal: the subprocess that runs one side.
+    p.add_argument("--child", choices=["classic", "gancli"], help=argparse.SUPPRESS)
+    p.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
+    p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--result-dir", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    quick = {"steps": 12, "warmup": 4, "images": 400, "samples": 200}
+    full = {"steps": 120, "warmup": 20, "images": 2000, "samples": 1000}
+    for key, value in (quick if a.quick else full).items():
+        if getattr(a, key) is None:
+            setattr(a, key, value)
+    if not 0 < a.warmup < a.steps:
+        p.error("need 0 < --warmup < --steps")
+    if a.images < 2 * a.samples or a.images < BATCH:
+        p.error("--images must be at least 2 x --samples (a reference and a floor set) and "
+                f"at least the batch ({BATCH})")
+    return a
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.child:
+        run_child(args)
+        return
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        raise SystemExit("this benchmark needs psutil: pip install psutil") from None
+    started = time.perf_counter()
+    command = shlex.join(["python", "benchmarks/train_throughput.py", *sys.argv[1:]])
+    work = args.work or Path(tempfile.mkdtemp(prefix="gancli-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"{machine_summary()}\nwork folder: {work}", flush=True)
+        data = make_jpeg_folder(work, args.images)
+        results = [launch(args, loop, prec, data, work) for loop, prec in RUNS]
+        real = read_jpegs(data)
+        floor = quality(results, real, args.samples)
+        took = time.perf_counter() - started
+        headers, rows = table(results, args.steps)
+        print()
+        print(text_table(headers, rows))
+        print(f"\npixel FD floor (two real sets of {args.samples}): {floor:.4f}; "
+              f"run took {took / 60:.1f} min")
+        if not (args.quick or args.no_write):
+            sample_sheet(results, real, args.image)
+            write_section(args.doc, SECTION, doc_section(args, results, floor, took, command))
+            print(f"wrote {args.doc} and {args.image}")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

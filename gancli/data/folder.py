@@ -1,0 +1,156 @@
+"""A folder of images, any nesting, any format PIL reads -> a cached uint8 tensor.
+
+The folder is listed (names, sizes, mtimes) on every load because that listing is the cache
+key; the pixels are decoded only when the listing changed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from gancli.data.cache import ImageArrays, cached_images
+from gancli.data.dataset import Dataset, image_dataset
+from gancli.data.imageops import load_square
+from gancli.data.parallel import Progress, thread_map
+from gancli.errors import GanError
+
+EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"})
+DEFAULT_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file that looks like an image: its path relative to the root, size and mtime."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def scan_folder(root: Path) -> list[Candidate]:
+    """Every non-hidden file with an image extension under `root`, sorted by relative path.
+
+    Symlinked folders are followed (datasets are often assembled from links), but each real
+    folder is visited once so a link loop cannot recurse forever.
+    """
+    found: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for f in filenames:
+            if f.startswith(".") or os.path.splitext(f)[1].lower() not in EXTENSIONS:
+                continue
+            full = os.path.join(dirpath, f)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            try:
+                fst = os.stat(full)
+                found.append(Candidate(rel, fst.st_size, fst.st_mtime_ns))
+            except OSError:  # a dangling link: keep it, it will be reported as skipped
+                found.append(Candidate(rel, -1, 0))
+    found.sort(key=lambda c: c.rel)
+    return found
+
+
+def class_layout(rels: list[str]) -> tuple[np.ndarray | None, list[str]]:
+    """Labels from first-level sub-folders, when every image sits in one and there are >= 2.
+
+    One sub-folder, or images loose at the root, mean the folders are not classes.
+    """
+    firsts = [r.split("/", 1)[0] if "/" in r else None for r in rels]
+    if not firsts or any(f is None for f in firsts):
+        return None, []
+    names = sorted(set(firsts))  # type: ignore[arg-type]
+    if len(names) < 2:
+        return None, []
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[f] for f in firsts], dtype=np.int64), names
+
+
+def _decode_one(
+    root: Path, size: int, channels: int | None, rel: str
+) -> tuple[np.ndarray, bool] | str:
+    try:
+        return load_square(str(root / rel), size, channels)
+    except Exception as e:  # any unreadable file is skipped, never fatal
+        return f"{type(e).__name__}: {' '.join(str(e).split())}"
+
+
+def decode_images(
+    root: Path, rels: list[str], size: int, channels: int | None, progress: Progress | None = None
+) -> ImageArrays:
+    """Decode, convert and resize every file on all cores; unreadable files are listed."""
+    n = len(rels)
+    buf = np.empty((n, channels or 3, size, size), dtype=np.uint8)
+    ok = np.zeros(n, dtype=bool)
+    grey = np.zeros(n, dtype=bool)
+    reasons: dict[str, str] = {}
+    fn = partial(_decode_one, root, size, channels)
+    for i, res in enumerate(thread_map(fn, rels, n, progress)):
+        if isinstance(res, str):
+            reasons[rels[i]] = res
+            continue
+        buf[i] = res[0]  # a 1-channel array broadcasts into the 3 channels of `buf`
+        ok[i], grey[i] = True, res[1]
+    if not ok.any():
+        example = next(iter(reasons.items()))
+        raise GanError(
+            f"no readable image in '{root}': all {n} image files failed to decode "
+            f"(e.g. {example[0]}: {example[1]}); check that they are real, complete images"
+        )
+    c = channels or (1 if grey[ok].all() else 3)
+    keep = np.flatnonzero(ok)
+    x = buf[:, :c] if keep.size == n else buf[keep, :c]
+    kept = [rels[i] for i in keep]
+    labels, class_names = class_layout(kept)
+    return ImageArrays(
+        x=np.ascontiguousarray(x),
+        labels=labels,
+        class_names=class_names,
+        skipped=sorted(reasons),
+        files=kept,
+    )
+
+
+def load_folder(
+    root: Path,
+    *,
+    image_size: int | None,
+    channels: int | None,
+    cache_dir: str | os.PathLike | None,
+    source: str,
+    progress: Progress | None = None,
+) -> Dataset:
+    """An image folder as a Dataset named after the folder, served from the cache when the
+    folder's listing is unchanged."""
+    root = root.expanduser().resolve()
+    size = image_size or DEFAULT_SIZE
+    candidates = scan_folder(root)
+    if not candidates:
+        raise GanError(
+            f"no images in '{root}': it has no {'/'.join(sorted(e[1:] for e in EXTENSIONS))} files "
+            f"(hidden files and folders are ignored); point --data at the folder that holds them"
+        )
+    material = {
+        "kind": "folder",
+        "options": {"image_size": size, "channels": channels or "auto"},
+        "identity": [[c.rel, c.size, c.mtime_ns] for c in candidates],
+    }
+    rels = [c.rel for c in candidates]
+    arrays = cached_images(
+        root.name,
+        material,
+        lambda: decode_images(root, rels, size, channels, progress),
+        cache_dir=cache_dir,
+        source=source,
+    )
+    return image_dataset(root.name or "folder", arrays, source)
