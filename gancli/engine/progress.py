@@ -67,17 +67,13 @@ class Reporter:
     }
 
     def event(self, name: str, **fields: Any) -> None:
-        """A notable moment (checkpoint, sample grid, done), shown in both modes."""
+        """A notable moment: every one as a JSON line, the ones in HUMAN on a terminal."""
         if self.quiet:
             return
         if self.json_lines:
             print(json.dumps({"event": name, **fields}), flush=True)
-        elif self._progress is not None:
-            self._progress.console.log(
-                f"{name}: " + ", ".join(f"{k}={v}" for k, v in fields.items())
-            )
-        else:
-            print(f"{name}: {fields}", file=sys.stderr)
+        elif self._progress is not None and name in self.HUMAN:
+            self._progress.console.print(self.HUMAN[name].format(**fields), highlight=False)
 
 
 class Clock:
