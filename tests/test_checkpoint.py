@@ -123,3 +123,13 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
         save_tensors(path, {"a": torch.zeros(2)}, {"format": "gancli"})
     assert torch.equal(load_file(str(path))["a"], torch.ones(2))
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+@pytest.mark.parametrize(
+    "family", ["os.system", "dcgan.__init__", "dcgan.nonexistent", "../x.y", 7]
+)
+def test_net_families_from_checkpoints_are_checked(family):
+    from gancli import nets
+
+    with pytest.raises(GanError, match="unknown network family"):
+        nets.build({"family": family})

@@ -84,3 +84,6 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).flatten()
+
+
+NETS = {"generator": Generator, "discriminator": Discriminator}

@@ -73,3 +73,6 @@ class MaxoutDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
+
+
+NETS = {"generator": MLPGenerator, "maxout_discriminator": MaxoutDiscriminator}

@@ -36,3 +36,6 @@ class ToyDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
+
+
+NETS = {"generator": ToyGenerator, "discriminator": ToyDiscriminator}

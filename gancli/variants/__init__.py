@@ -42,5 +42,14 @@ def get(name: str) -> type[Variant]:
     return _REGISTRY[name]
 
 
-# Each variant registers itself on import; the order here is the order in help texts.
-from gancli.variants import dcgan, gan  # noqa: E402,F401
+def _import_all() -> None:
+    """Every module in this package is a variant that registers itself on import."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "base" and not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_all()
