@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info
 from gancli.errors import GanError
 
+ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
+
 
 def sample(
     ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
-    n: Annotated[int, typer.Option("-n", "--num", help="How many samples.")] = 64,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "-n",
+            "--num",
+            help="How many samples (per row with --class all / --sweep). Default 64 (8 per row).",
+        ),
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -27,6 +36,26 @@ def sample(
     ] = None,
     nrow: Annotated[int | None, typer.Option(help="Images per grid row (default: square).")] = None,
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
+    class_: Annotated[
+        str | None,
+        typer.Option(
+            "--class",
+            help="Conditional checkpoints: a class name or index, or 'all' for one row per class.",
+        ),
+    ] = None,
+    code: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--code", help="InfoGAN checkpoints: fix a latent code, e.g. --code c1=3 --code c2=0.5."
+        ),
+    ] = None,
+    sweep: Annotated[
+        str | None, typer.Option(help="InfoGAN checkpoints: vary this code across rows.")
+    ] = None,
+    sweep_steps: Annotated[int, typer.Option(help="Rows of a continuous --sweep.")] = 10,
+    sweep_range: Annotated[
+        str, typer.Option(help="Range of a continuous --sweep, LO,HI.")
+    ] = "-1,1",
     latents: Annotated[
         Path | None,
         typer.Option(
@@ -41,32 +70,74 @@ def sample(
     device: DeviceOpt = "auto",
     json: JsonOpt = False,
 ) -> None:
-    """Draw samples from a trained generator. Sample i uses the latent of seed SEED+i."""
+    """Draw samples from a trained generator. Sample i uses the latent of seed SEED+i (and, for
+    a conditional checkpoint without --class, class (SEED+i) mod K)."""
     import numpy as np
+    import torch
 
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
+    from gancli.latent.codes import parse_assignment, set_code, sweep_values
     from gancli.latent.io import load_latents
     from gancli.latent.io import save_latents as write_latents
     from gancli.latent.priors import seeded_latents
     from gancli.render import picture, save_image, to_uint8_images
     from gancli.zoo import resolve
 
-    if n < 1:
+    if n is not None and n < 1:
         raise GanError("-n must be at least 1")
     if output is None and out_dir is None:
         output = "samples.png"
+    if json and output == "-":
+        raise GanError("--json and -o - both want stdout; pick one")
     model = load_model(resolve(ckpt), resolve_device(device))
-    hyper = model.variant.hyper
+    variant = model.variant
+    if (class_ is not None) and not variant.conditional:
+        raise GanError(
+            f"--class needs a conditional checkpoint (cgan, acgan); this one is {variant.name}"
+        )
+    if class_ == "all" and sweep:
+        raise GanError("--class all and --sweep both make rows: pick one")
+    rows_mode = class_ == "all" or sweep is not None
+    cols = n or (ROW_DEFAULT if rows_mode else 64)
+
     if latents is not None:
-        z = load_latents(latents, hyper.z_dim)
+        z = load_latents(latents, variant.latent_size)
         seeds = list(range(len(z)))
     else:
-        seeds = list(range(seed, seed + n))
-        z = seeded_latents(hyper.prior, hyper.z_dim, seeds)
-    x = model.sample(z, ema=ema, batch=batch_size).cpu()
+        seeds = list(range(seed, seed + cols))
+        z = seeded_latents(variant, seeds)
+    z_dim = variant.hyper.z_dim
+    for text in code or []:
+        set_code(z, z_dim, variant.latent_codes, *parse_assignment(text))
+
+    labels = None
+    if variant.conditional:
+        k = variant.num_classes
+        labels = torch.tensor([s % k for s in seeds])
+        if class_ is not None and class_ != "all":
+            labels = torch.full((len(z),), _class_index(class_, model.spec))
+    if rows_mode:
+        zs, ls = [], []
+        if sweep is not None:
+            lo, hi = _range(sweep_range)
+            for v in sweep_values(z_dim, variant.latent_codes, sweep, sweep_steps, lo, hi):
+                row = z.clone()
+                set_code(row, z_dim, variant.latent_codes, sweep, v)
+                zs.append(row)
+                ls.append(labels)
+        else:
+            for c in range(variant.num_classes):
+                zs.append(z)
+                ls.append(torch.full((len(z),), c))
+        z = torch.cat(zs)
+        labels = None if ls[0] is None else torch.cat(ls)
+        nrow = nrow or len(seeds)
+        seeds = [s for _ in zs for s in seeds]
+
+    x = model.sample(z, labels, ema=ema, batch=batch_size).cpu()
     if save_latents:
-        write_latents(save_latents, z, prior=hyper.prior)
+        write_latents(save_latents, z, prior=variant.hyper.prior)
     written = []
     if output is not None:
         if output.endswith(".npy"):
@@ -84,16 +155,13 @@ def sample(
         from PIL import Image
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        for s, img in zip(seeds, to_uint8_images(x)):
-            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(
-                out_dir / f"{s:06d}.png"
-            )
+        for i, (s, img) in enumerate(zip(seeds, to_uint8_images(x))):
+            name = f"{s:06d}.png" if not rows_mode else f"row{i // len(set(seeds)):02d}_{s:06d}.png"
+            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(out_dir / name)
         written.append(str(out_dir))
     if json:
         import json as _json
 
-        if output == "-":
-            raise GanError("--json and -o - both want stdout; pick one")
         print(
             _json.dumps(
                 {
@@ -107,3 +175,21 @@ def sample(
         )
     elif output != "-":
         info(f"wrote {', '.join(written)} ({len(x)} samples)")
+
+
+def _class_index(text: str, spec: dict[str, Any]) -> int:
+    names = [str(c) for c in spec.get("class_names") or []]
+    if text in names:
+        return names.index(text)
+    if text.isdigit() and int(text) < len(names):
+        return int(text)
+    shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
+    raise GanError(f"unknown class '{text}'; this checkpoint's classes: {shown} (or 'all')")
+
+
+def _range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError as e:
+        raise GanError(f"--sweep-range takes LO,HI like -1,1; got {text!r}") from e
+    return lo, hi

@@ -68,6 +68,7 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
     """Everything that rebuilds the model, from the options and the data."""
     cls = variants.get(opts.variant)
     spec = data.spec()
+    cls.check_data(spec)
     hyper = cls.hyper_for(spec).replace(
         batch_size=opts.batch_size,
         lr_g=opts.lr_g,
@@ -80,6 +81,7 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
         "variant": cls.name,
         "hyper": hyper.to_dict(),
         "nets": cls.net_config(spec, hyper, opts.width),
+        "codes": cls.codes(spec, hyper),
         "data": spec,
         "step": 0,
         "train": {},
@@ -180,6 +182,10 @@ class Trainer:
         self.fixed_z = self.variant.sample_z(
             self._grid_n(), torch.Generator().manual_seed(opts.seed + 1)
         )
+        # Conditional runs show every class: column j of the grid is class j.
+        k = self.variant.num_classes if self.variant.conditional else 0
+        self.fixed_labels = torch.arange(self._grid_n()) % k if k else None
+        self.grid_nrow = min(k, 20) if k else None
         self._stop_signal: int | None = None
 
     # ---- setup helpers -------------------------------------------------------------------
@@ -237,9 +243,9 @@ class Trainer:
         return path
 
     def save_grid(self) -> Path:
-        samples = self.model.sample(self.fixed_z)
+        samples = self.model.sample(self.fixed_z, self.fixed_labels)
         path = self.out / "samples" / f"step_{self.step:06d}.png"
-        save_image(picture(samples, self.data.spec()), path)
+        save_image(picture(samples, self.data.spec(), self.grid_nrow), path)
         return path
 
     # ---- the loop ------------------------------------------------------------------------

@@ -50,11 +50,22 @@ class Model:
         return (self.ema.net if ema else self.variant.generator).eval()
 
     @torch.no_grad()
-    def sample(self, z: torch.Tensor, ema: bool = True, batch: int = 256) -> torch.Tensor:
+    def sample(
+        self,
+        z: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        ema: bool = True,
+        batch: int = 256,
+    ) -> torch.Tensor:
         net = self.sampler(ema)
         was_training = self.variant.generator.training
+        dev = self.variant.device
         outs = [
-            self.variant.generate(z[i : i + batch].to(self.variant.device), net=net).float()
+            self.variant.generate(
+                z[i : i + batch].to(dev),
+                None if labels is None else labels[i : i + batch].to(dev),
+                net=net,
+            ).float()
             for i in range(0, len(z), batch)
         ]
         self.variant.generator.train(was_training)

@@ -3,6 +3,8 @@ gives the same latents (and so the same samples) on every device."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from gancli.errors import GanError
@@ -27,12 +29,12 @@ def sample_prior(
     return z.to(device)
 
 
-def seeded_latents(prior: str, dim: int, seeds: list[int]) -> torch.Tensor:
+def seeded_latents(variant: Any, seeds: list[int]) -> torch.Tensor:
     """One latent per seed: seed s always gives the same z, whatever else is drawn with it.
 
     So `gan sample --seed 7 -n 64` shows the latents of seeds 7..70, and any one of them can be
     named later by its number.
     """
     if not seeds:
-        return torch.empty(0, dim)
-    return torch.cat([sample_prior(prior, 1, dim, torch.Generator().manual_seed(s)) for s in seeds])
+        return torch.empty(0, variant.latent_size)
+    return torch.cat([variant.sample_z(1, torch.Generator().manual_seed(s)).cpu() for s in seeds])

@@ -67,6 +67,8 @@ class Variant:
     defaults: ClassVar[Hyper]
     # Defaults for 2-D toy data, where the papers use a different protocol (PacGAN, VEEGAN).
     toy_defaults: ClassVar[Hyper | None] = None
+    # G and D see the class label (cgan, acgan): the data must have labels.
+    conditional: ClassVar[bool] = False
 
     # ---- metadata, no torch -------------------------------------------------------------
     @classmethod
@@ -82,6 +84,23 @@ class Variant:
         """The constructor arguments of every net, keyed by role; stored in the checkpoint."""
         raise NotImplementedError
 
+    @classmethod
+    def codes(cls, spec: dict[str, Any], hyper: Hyper) -> list[dict[str, Any]]:
+        """Structured latent codes appended to the noise (InfoGAN), e.g.
+        [{"name": "c1", "kind": "categorical", "size": 10}, {"name": "c2", "kind": "uniform"}]."""
+        return []
+
+    @classmethod
+    def check_data(cls, spec: dict[str, Any]) -> None:
+        """Refuse data this variant cannot train on, with a message that says what it needs."""
+        from gancli.errors import GanError
+
+        if cls.conditional and not spec.get("num_classes"):
+            raise GanError(
+                f"{cls.name} is conditional and needs labels: a folder with one sub-folder per "
+                f"class, or a labelled built-in (mnist5k, shapes, ...); '{spec.get('name')}' has none"
+            )
+
     # ---- the model -----------------------------------------------------------------------
     def __init__(self, config: dict[str, Any], device: Any = "cpu") -> None:
         from gancli import nets
@@ -93,6 +112,8 @@ class Variant:
         self.nets = torch.nn.ModuleDict(
             {role: nets.build(cfg) for role, cfg in config["nets"].items()}
         ).to(self.device)
+        self.latent_codes: list[dict[str, Any]] = config.get("codes", [])
+        self.num_classes: int = int(self.spec.get("num_classes") or 0)
 
     @property
     def generator(self) -> Any:
@@ -108,12 +129,31 @@ class Variant:
     def d_parameters(self) -> list[Any]:
         return list(self.discriminator.parameters())
 
+    @property
+    def latent_size(self) -> int:
+        """The size of G's latent input: the noise, then the codes."""
+        from gancli.latent.codes import codes_width
+
+        return self.hyper.z_dim + codes_width(self.latent_codes)
+
     def sample_z(self, n: int, generator: Any = None) -> Any:
+        """Latents from the prior (noise, then codes); seeded generators draw on the CPU."""
+        from gancli.latent.codes import sample_codes
         from gancli.latent.priors import sample_prior
 
-        return sample_prior(self.hyper.prior, n, self.hyper.z_dim, generator, self.device)
+        z = sample_prior(self.hyper.prior, n, self.hyper.z_dim, generator, self.device)
+        if not self.latent_codes:
+            return z
+        return torch.cat([z, sample_codes(self.latent_codes, n, generator, self.device)], 1)
+
+    def sample_labels(self, n: int, generator: Any = None) -> Any:
+        """Class labels, uniform over the classes, for conditional generator steps."""
+        where = "cpu" if generator is not None else self.device
+        labels = torch.randint(self.num_classes, (n,), generator=generator, device=where)
+        return labels.to(self.device)
 
     def generate(self, z: Any, labels: Any = None, net: Any = None) -> Any:
+        """Images (or points) from latents; conditional variants also take labels."""
         return (net if net is not None else self.generator)(z)
 
     def critic_steps(self, step: int) -> int:

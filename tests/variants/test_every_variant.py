@@ -30,8 +30,7 @@ def test_train_save_load_sample(tmp_path, name, data):
     assert any(k.startswith("generator.") for k in changed), "G did not train"
     assert any(k.startswith("discriminator.") for k in changed), "D did not train"
 
-    hyper = trainer.variant.hyper
-    z = seeded_latents(hyper.prior, hyper.z_dim, list(range(6)))
+    z = seeded_latents(trainer.variant, list(range(6)))
     expected = trainer.model.sample(z)
     loaded = load_model(path)
     assert loaded.config["step"] == 2
