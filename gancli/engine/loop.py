@@ -163,6 +163,7 @@ class Trainer:
 
         self.opt_g = make_optimizer(hyper, self.variant.g_parameters(), hyper.lr_g)
         self.opt_d = make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)
+        self.variant.bind_optimizers(self.opt_g, self.opt_d)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         flip = opts.flip if opts.flip is not None else Path(str(opts.data)).is_dir()
         self.batcher = Batcher(

@@ -35,7 +35,7 @@ def init_weights(module: nn.Module) -> None:
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
 
@@ -63,8 +63,29 @@ class Generator(nn.Module):
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
+def _norm(kind: str, channels: int) -> nn.Module:
+    # WGAN-GP's penalty is per sample, so its critic must not use batch norm (Gulrajani 2017
+    # use layer norm); "none" is for critics that want neither.
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)  # layer norm over (C, H, W)
+    if kind == "none":
+        return nn.Identity()
+    raise GanError(f"unknown norm {kind!r}; use batch, layer or none")
+
+
 class Discriminator(nn.Module):
-    def __init__(self, channels: int, image_size: int, width: int = 128):
+    """`outputs` > 1 gives extra logits (e.g. AC-GAN's class scores) beside the real/fake one."""
+
+    def __init__(
+        self,
+        channels: int,
+        image_size: int,
+        width: int = 128,
+        norm: str = "batch",
+        outputs: int = 1,
+    ):
         super().__init__()
         start, chans = plan(image_size, width)
         chans = chans[::-1]  # fine to coarse
@@ -75,15 +96,16 @@ class Discriminator(nn.Module):
         for a, b in zip(chans[:-1], chans[1:]):
             layers += [
                 nn.Conv2d(a, b, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(b),
+                _norm(norm, b),
                 nn.LeakyReLU(0.2, True),
             ]
-        layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
+        layers.append(nn.Conv2d(chans[-1], outputs, start, 1, 0, bias=False))
         self.net = nn.Sequential(*layers)
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()
+        out = self.net(x).flatten(1)
+        return out.squeeze(1) if out.shape[1] == 1 else out
 
 
 NETS = {"generator": Generator, "discriminator": Discriminator}

@@ -61,18 +61,20 @@ class MaxoutDiscriminator(nn.Module):
         pieces: int = 5,
         input_dropout: float = 0.2,
         dropout: float = 0.5,
+        outputs: int = 1,
     ) -> None:
         super().__init__()
         body: list[nn.Module] = [nn.Flatten()]
         dims = [math.prod(in_shape)] + [hidden] * layers
         for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
             body += [nn.Dropout(input_dropout if i == 0 else dropout), Maxout(a, b, pieces)]
-        body += [nn.Dropout(dropout), nn.Linear(dims[-1], 1)]
+        body += [nn.Dropout(dropout), nn.Linear(dims[-1], outputs)]
         self.net = nn.Sequential(*body)
         _uniform_init(self, 0.005)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
+        out = self.net(x)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
 
 
 NETS = {"generator": MLPGenerator, "maxout_discriminator": MaxoutDiscriminator}

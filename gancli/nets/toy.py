@@ -24,18 +24,21 @@ class ToyGenerator(nn.Module):
 
 
 class ToyDiscriminator(nn.Module):
-    def __init__(self, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5):
+    def __init__(
+        self, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5, outputs: int = 1
+    ):
         super().__init__()
         body: list[nn.Module] = []
         dim = in_dim
         for _ in range(layers):
             body.append(Maxout(dim, hidden, pieces))
             dim = hidden
-        body.append(nn.Linear(dim, 1))
+        body.append(nn.Linear(dim, outputs))
         self.net = nn.Sequential(*body)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
+        out = self.net(x)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
 
 
 NETS = {"generator": ToyGenerator, "discriminator": ToyDiscriminator}

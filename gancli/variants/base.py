@@ -156,6 +156,10 @@ class Variant:
         """Images (or points) from latents; conditional variants also take labels."""
         return (net if net is not None else self.generator)(z)
 
+    def bind_optimizers(self, opt_g: Any, opt_d: Any) -> None:
+        """The engine hands over the optimisers it built (e.g. for unrolling D's updates)."""
+        self.opt_g, self.opt_d = opt_g, opt_d
+
     def critic_steps(self, step: int) -> int:
         return self.hyper.n_critic
 
