@@ -265,13 +265,14 @@ def launch(args: argparse.Namespace, loop: str, precision: str, data: Path, work
            "--precision", precision, "--data", str(data), "--result-dir", str(result_dir),
            "--steps", str(args.steps), "--warmup", str(args.warmup),
            "--samples", str(args.samples), "--device", args.device, "--seed", str(args.seed)]
-    print(f"  {tag}: {args.steps} steps ...", flush=True)
+    load = os.getloadavg()[0]
+    print(f"  {tag}: {args.steps} steps (load average {load:.1f}) ...", flush=True)
     m: Measured = run_measured(cmd, result_dir / "log.txt", env=env)
     if m.returncode != 0:
         raise SystemExit(f"the {tag} run failed (exit {m.returncode}):\n"
                          f"{tail(result_dir / 'log.txt')}")
     res = json.loads((result_dir / "result.json").read_text())
-    res.update(loop=loop, wall_s=m.wall_s, peak_rss_mib=m.peak_rss / MIB,
+    res.update(loop=loop, load=load, wall_s=m.wall_s, peak_rss_mib=m.peak_rss / MIB,
                peak_pss_mib=None if m.peak_pss is None else m.peak_pss / MIB,
                samples={k: np.load(result_dir / v) for k, v in res["samples"].items()})
     print(f"  {tag}: {res['img_per_s']:.1f} img/s, {res['wall_s']:.0f} s", flush=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -129,6 +130,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         device: DeviceOpt = DEFAULTS.device,
         json: JsonOpt = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+        **extra: Any,
     ) -> None:
         from gancli.engine.loop import Trainer
 
@@ -167,6 +169,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             flip=flip,
             out=out,
             resume=resume,
+            extra=extra,
         )
         json_lines = json or not stdout_is_terminal()
         trainer = Trainer(
@@ -177,7 +180,30 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             info(f"saved {path}  (sample it: gan sample {path.parent} -o grid.png)")
 
     command.__doc__ = f"{cls.summary}\n\n{_defaults_text(cls)}"
+    _add_variant_options(command, cls)
     return command
+
+
+def _add_variant_options(command: Any, cls: type[variants.Variant]) -> None:
+    """Offer the variant's own options (Variant.options) on its command only; Typer reads the
+    parameters from the signature, so they are added there in place of **extra."""
+    sig = inspect.signature(command, eval_str=True)
+    params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    for opt in cls.options:
+        default = cls.defaults.extra.get(opt.name)
+        choices = f" One of: {', '.join(opt.choices)}." if opt.choices else ""
+        flag = f"--{opt.name.replace('_', '-')}"
+        decl = (flag if opt.type is not bool else f"{flag}/--no-{opt.name.replace('_', '-')}",)
+        info = typer.Option(*decl, help=f"{opt.help}{choices} (default: {default})")
+        params.append(
+            inspect.Parameter(
+                opt.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[Optional[opt.type], info],  # noqa: UP045 - evaluated at run time
+            )
+        )
+    command.__signature__ = sig.replace(parameters=params)
 
 
 for _name in variants.names():

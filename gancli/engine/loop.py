@@ -77,6 +77,7 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
         n_critic=opts.n_critic,
         z_dim=opts.z_dim,
     )
+    hyper = cls.with_options(hyper, opts.extra or {})
     return {
         "variant": cls.name,
         "hyper": hyper.to_dict(),

@@ -28,6 +28,7 @@ class TrainOptions:
     n_critic: int | None = None
     z_dim: int | None = None
     width: int | None = None
+    extra: dict[str, Any] | None = None  # the variant's own options (Variant.options)
     ema_decay: float = 0.999
     sample_every: int = 500
     checkpoint_every: int = 1000

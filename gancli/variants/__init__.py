@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 
 from gancli.errors import GanError
-from gancli.variants.base import Hyper, Variant
+from gancli.variants.base import Hyper, Option, Variant
+
+__all__ = ["Hyper", "Option", "Variant", "get", "is_valid", "names", "register"]
 
 _REGISTRY: dict[str, type[Variant]] = {}
 

@@ -58,6 +58,18 @@ class Hyper:
         return cls(**d)
 
 
+@dataclass(frozen=True)
+class Option:
+    """A variant's own training option (e.g. unrolled's `--unroll`). Its value lives in
+    `Hyper.extra[name]`, its default in the variant's `defaults.extra`; the CLI offers it as
+    `--name` (underscores become dashes) on that variant's train command only."""
+
+    name: str
+    type: type
+    help: str
+    choices: tuple[str, ...] = ()
+
+
 class Variant:
     """Base class. Subclasses set the ClassVars and implement `net_config`, `d_loss`, `g_loss`."""
 
@@ -69,6 +81,8 @@ class Variant:
     toy_defaults: ClassVar[Hyper | None] = None
     # G and D see the class label (cgan, acgan): the data must have labels.
     conditional: ClassVar[bool] = False
+    # Options only this variant has; values go to Hyper.extra.
+    options: ClassVar[tuple[Option, ...]] = ()
 
     # ---- metadata, no torch -------------------------------------------------------------
     @classmethod
@@ -76,6 +90,28 @@ class Variant:
         if spec.get("kind") == "points" and cls.toy_defaults is not None:
             return cls.toy_defaults
         return cls.defaults
+
+    @classmethod
+    def with_options(cls, hyper: Hyper, values: dict[str, Any]) -> Hyper:
+        """Hyper with the variant's own options set; unknown names and bad choices refused."""
+        from gancli.errors import GanError
+
+        known = {o.name: o for o in cls.options}
+        extra = dict(hyper.extra)
+        for name, value in values.items():
+            if value is None:
+                continue
+            if name not in known:
+                valid = ", ".join(f"--{o.name.replace('_', '-')}" for o in cls.options) or "none"
+                raise GanError(
+                    f"{cls.name} has no option --{name.replace('_', '-')}; its own options: {valid}"
+                )
+            if known[name].choices and value not in known[name].choices:
+                raise GanError(
+                    f"--{name.replace('_', '-')} must be one of: {', '.join(known[name].choices)}; got {value!r}"
+                )
+            extra[name] = known[name].type(value)
+        return dataclasses.replace(hyper, extra=extra)
 
     @classmethod
     def net_config(
