@@ -24,7 +24,7 @@ def tiny_options(out: Path, variant: str = "dcgan", **overrides):
         variant=variant,
         data="shapes",
         image_size=16,
-        width=8 if variant != "gan" else 20,
+        width=20 if variant in ("gan", "cgan") else 8,
         batch_size=8,
         steps=2,
         precision="fp32",
