@@ -14,6 +14,16 @@ os.environ.setdefault("GANCLI_DATA", str(_SESSION_DIR / "datasets"))
 os.environ["GANCLI_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.pop("GANCLI_DEBUG", None)
+# The tests run tiny nets, where more threads only add synchronisation; on a shared 2-core
+# machine, 2 threads per process made a 30-step toy run 60x slower than 1 thread.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def tiny_options(out: Path, variant: str = "dcgan", **overrides):

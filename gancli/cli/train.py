@@ -187,14 +187,26 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
 def _add_variant_options(command: Any, cls: type[variants.Variant]) -> None:
     """Offer the variant's own options (Variant.options) on its command only; Typer reads the
     parameters from the signature, so they are added there in place of **extra."""
+    from rich.markup import escape
+
     sig = inspect.signature(command, eval_str=True)
     params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+    def toy_default(name: str) -> str:
+        toy = cls.toy_defaults
+        if toy is None or toy.extra.get(
+            name, cls.defaults.extra.get(name)
+        ) == cls.defaults.extra.get(name):
+            return ""
+        return f"; on 2-D toys {toy.extra.get(name)}"
+
     for opt in cls.options:
         default = cls.defaults.extra.get(opt.name)
         choices = f" One of: {', '.join(opt.choices)}." if opt.choices else ""
         flag = f"--{opt.name.replace('_', '-')}"
         decl = (flag if opt.type is not bool else f"{flag}/--no-{opt.name.replace('_', '-')}",)
-        info = typer.Option(*decl, help=f"{opt.help}{choices} (default: {default})")
+        text = f"{opt.help}{choices} (default: {default}{toy_default(opt.name)})"
+        info = typer.Option(*decl, help=escape(text))
         params.append(
             inspect.Parameter(
                 opt.name,
