@@ -28,21 +28,20 @@ def _betas(text: str | None) -> tuple[float, float] | None:
     return b1, b2
 
 
+def _hyper_text(h: variants.Hyper) -> str:
+    lr = f"lr {h.lr_g:g}" if h.lr_g == h.lr_d else f"lr G {h.lr_g:g} / D {h.lr_d:g}"
+    return (
+        f"z {h.z_dim}-d {h.prior}, batch {h.batch_size}, {h.optimizer} {lr}"
+        + (f", betas {h.betas[0]:g},{h.betas[1]:g}" if h.optimizer == "adam" else "")
+        + (f", momentum {h.momentum:g}" if h.optimizer == "sgd" else "")
+        + f", n_critic {h.n_critic}."
+    )
+
+
 def _defaults_text(cls: type[variants.Variant]) -> str:
-    d, toy = cls.defaults, cls.toy_defaults
-    lines = [
-        f"Defaults from {cls.paper}:",
-        f"z {d.z_dim}-d {d.prior}, batch {d.batch_size}, {d.optimizer} lr G {d.lr_g:g} / D {d.lr_d:g}"
-        + (f", betas {d.betas[0]:g},{d.betas[1]:g}" if d.optimizer == "adam" else "")
-        + (f", momentum {d.momentum:g}" if d.optimizer == "sgd" else "")
-        + f", n_critic {d.n_critic}.",
-    ]
-    if toy is not None:
-        lines.append(
-            f"On 2-D toys (PacGAN protocol): z {toy.z_dim}-d {toy.prior}, batch "
-            f"{toy.batch_size}, {toy.optimizer} lr {toy.lr_g:g}, betas "
-            f"{toy.betas[0]:g},{toy.betas[1]:g}."
-        )
+    lines = [f"Defaults from {cls.paper}:", _hyper_text(cls.defaults)]
+    if cls.toy_defaults is not None:
+        lines.append(f"On 2-D toys: {_hyper_text(cls.toy_defaults)}")
     return "\n\n".join(lines)
 
 

@@ -1,0 +1,54 @@
+"""Hinge GAN: Lim & Ye 2017, "Geometric GAN", as used by Miyato et al. 2018, "Spectral
+Normalization for Generative Adversarial Networks".
+
+D minimises E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))], a soft-margin SVM between real and
+fake on D's raw output: samples already beyond the margin (D(x) >= 1, D(G(z)) <= -1) cost
+nothing and give no gradient. G minimises -E[D(G(z))], the signed distance to the boundary.
+
+Defaults: the SN-GAN paper's setting for its DCGAN-like "standard CNN" (setting C of its
+Table 1, also the released configuration of the authors' chainer-gan-lib for `sndcgan`):
+Adam 2e-4, betas (0.5, 0.999), one D step per G step, batch 64, z 128-d N(0, I). Its ResNet
+setting (n_dis 5, betas (0, 0.9)) belongs to the residual nets, which this project does not
+build. The nets are DCGAN's; the paper's D also has spectral normalisation, which these nets
+do not offer, so D keeps DCGAN's batch norm. On 2-D toys: the PacGAN protocol shared by this
+project's GAN variants.
+"""
+
+from __future__ import annotations
+
+from gancli._lazy import lazy
+from gancli.variants import register
+from gancli.variants.base import Hyper
+from gancli.variants.dcgan import DCGAN
+from gancli.variants.gan import PACGAN_TOY
+
+F = lazy("torch.nn.functional")
+
+
+@register
+class Hinge(DCGAN):
+    name = "hinge"
+    paper = "Lim & Ye 2017, Geometric GAN; Miyato et al. 2018, Spectral Normalization for GANs"
+    summary = "Hinge (soft-margin) D loss, G loss -E[D(G(z))], on DCGAN nets."
+    defaults = Hyper(
+        z_dim=128,
+        prior="normal",
+        batch_size=64,
+        optimizer="adam",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        betas=(0.5, 0.999),
+        n_critic=1,
+    )
+    toy_defaults = PACGAN_TOY
+
+    def d_loss(self, real, labels):
+        fake = self.generate(self.sample_z(real.shape[0])).detach()
+        real_score = self.discriminator(real).float()
+        fake_score = self.discriminator(fake).float()
+        loss = F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
+        return loss, {"d_real": real_score.mean().detach(), "d_fake": fake_score.mean().detach()}
+
+    def g_loss(self, real, labels):
+        fake = self.generate(self.sample_z(real.shape[0]))
+        return -self.discriminator(fake).float().mean(), {}
