@@ -12,8 +12,8 @@ from gancli.nets.mlp import Maxout, _uniform_init
 
 
 class Generator(nn.Module):
-    """z -> ReLU 200, y -> ReLU 1000, joined -> ReLU 1200 -> tanh (the paper's sigmoid on
-    [0, 1] pixels is the same map on [-1, 1])."""
+    """z -> ReLU 200, y -> ReLU 1000, joined -> ReLU 1200 -> sigmoid, mapped to [-1, 1] pixels
+    by 2*sigmoid - 1 so that every weight keeps its role from the paper's [0, 1] setting."""
 
     def __init__(self, z_dim: int, num_classes: int, out_shape: list[int], hidden: int = 1200):
         super().__init__()
@@ -27,13 +27,13 @@ class Generator(nn.Module):
             nn.ReLU(),
             nn.Dropout(0.5),
             nn.Linear(hidden, math.prod(self.out_shape)),
-            nn.Tanh(),
+            nn.Sigmoid(),
         )
         _uniform_init(self, 0.05)
 
     def forward(self, z: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
         h = torch.cat([self.z(z), self.y(onehot.to(z.dtype))], 1)
-        return self.joint(h).view(z.shape[0], *self.out_shape)
+        return (self.joint(h) * 2 - 1).view(z.shape[0], *self.out_shape)
 
 
 class Discriminator(nn.Module):
@@ -54,7 +54,7 @@ class Discriminator(nn.Module):
         _uniform_init(self, 0.005)
 
     def forward(self, x: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
-        h = torch.cat([self.x(x), self.y(onehot.to(x.dtype))], 1)
+        h = torch.cat([self.x((x + 1) / 2), self.y(onehot.to(x.dtype))], 1)  # [0, 1] pixels
         return self.joint(h).squeeze(-1)
 
 

@@ -30,9 +30,11 @@ def _uniform_init(module: nn.Module, irange: float) -> None:
 
 
 class MLPGenerator(nn.Module):
-    """z -> ReLU hidden layers -> tanh output reshaped to the data shape.
+    """z -> ReLU hidden layers -> sigmoid output reshaped to the data shape.
 
-    The paper's sigmoid output on [0, 1] pixels is the same map as tanh on [-1, 1] pixels.
+    The nets of Goodfellow et al. 2014 worked on [0, 1] pixels; ours see [-1, 1], so the output
+    is mapped by 2*sigmoid - 1: every weight plays exactly the role it had in the paper, and the
+    paper's learning rate and initialisation keep their meaning.
     """
 
     def __init__(self, z_dim: int, out_shape: list[int], hidden: int = 1200, layers: int = 2):
@@ -42,16 +44,17 @@ class MLPGenerator(nn.Module):
         body: list[nn.Module] = []
         for a, b in zip(dims[:-1], dims[1:]):
             body += [nn.Linear(a, b), nn.ReLU()]
-        body += [nn.Linear(dims[-1], math.prod(self.out_shape)), nn.Tanh()]
+        body += [nn.Linear(dims[-1], math.prod(self.out_shape)), nn.Sigmoid()]
         self.net = nn.Sequential(*body)
         _uniform_init(self, 0.05)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(z.shape[0], *self.out_shape)
+        return (self.net(z) * 2 - 1).view(z.shape[0], *self.out_shape)
 
 
 class MaxoutDiscriminator(nn.Module):
-    """Maxout layers with dropout (input keep 0.8, hidden keep 0.5) -> one logit."""
+    """Maxout layers with dropout (input keep 0.8, hidden keep 0.5) -> one logit, on [0, 1]
+    pixels internally like the paper's."""
 
     def __init__(
         self,
@@ -73,7 +76,7 @@ class MaxoutDiscriminator(nn.Module):
         _uniform_init(self, 0.005)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.net(x)
+        out = self.net((x + 1) / 2)  # [0, 1] pixels, as in the paper (see MLPGenerator)
         return out.squeeze(-1) if out.shape[-1] == 1 else out
 
 

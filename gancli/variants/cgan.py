@@ -96,7 +96,7 @@ class CGAN(GAN):
         fake = self.generator(self.sample_z(real.shape[0]), y).detach()
         real_logit = self.discriminator(real, y).float()
         fake_logit = self.discriminator(fake, y).float()
-        loss = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+        loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
     def g_loss(self, real, labels):

@@ -28,6 +28,7 @@ class DCGAN(GAN):
         betas=(0.5, 0.999),
     )
     toy_defaults = PACGAN_TOY
+    d_scale = 1.0
 
     @classmethod
     def net_config(cls, spec, hyper, width):

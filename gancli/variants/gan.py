@@ -1,9 +1,10 @@
 """GAN: Goodfellow et al. 2014, "Generative Adversarial Nets".
 
 D maximises log D(x) + log(1 - D(G(z))); G uses the non-saturating loss -log D(G(z)) that the
-paper recommends in practice. On images: ReLU MLP generator and maxout discriminator with
-dropout, uniform z, SGD with momentum rising 0.5 -> 0.7 and an exponentially decaying rate
-(the paper's MNIST configuration). On 2-D toys: the PacGAN protocol's nets and optimiser.
+paper recommends in practice. On images: the paper's MNIST configuration as released
+(goodfeli/adversarial mnist.yaml): ReLU MLP generator and maxout discriminator with dropout,
+100-d Gaussian z, D's cost halved, SGD with momentum rising 0.5 -> 0.7 and an exponentially
+decaying rate. On 2-D toys: the PacGAN protocol's nets and optimiser.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class GAN(Variant):
     paper = "Goodfellow et al. 2014, Generative Adversarial Nets (MNIST configuration)"
     summary = "The original GAN: MLP generator, maxout discriminator, non-saturating G loss."
     defaults = Hyper(
+        # z: the released code's default noise, N(0, I) (Generator(noise="gaussian")).
         z_dim=100,
-        prior="uniform",
+        prior="normal",
         batch_size=100,
         optimizer="sgd",
         lr_g=0.1,
@@ -71,6 +73,11 @@ class GAN(Variant):
         },
     )
     toy_defaults = PACGAN_TOY
+
+    @property
+    def d_scale(self) -> float:
+        """The paper's code halves D's cost on images (AdversaryCost2); toys use the PacGAN form."""
+        return 0.5 if self.spec["kind"] == "image" else 1.0
 
     @classmethod
     def net_config(cls, spec, hyper, width):
@@ -115,8 +122,9 @@ class GAN(Variant):
         fake = self.generator(z).detach()
         real_logit = self.discriminator(real).float()
         fake_logit = self.discriminator(fake).float()
-        # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit)
-        loss = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+        # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit), halved as in the paper's code
+        # (AdversaryCost2): with SGD, the factor is part of D's effective learning rate.
+        loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
     def g_loss(self, real, labels):

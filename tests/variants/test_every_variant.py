@@ -84,7 +84,7 @@ def test_paper_defaults():
         0.1,
         0.5,
         100,
-        "uniform",
+        "normal",
     )
     toy = variants.get("gan").toy_defaults
     assert (toy.z_dim, toy.lr_g, toy.betas[0], toy.batch_size) == (2, 1e-4, 0.8, 100)
