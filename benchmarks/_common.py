@@ -149,7 +149,27 @@ def run_measured(
         proc.kill()
         proc.wait()
         raise
-    return Measured(proc.wait(), time.perf_counter() - start, peak_rss, peak_pss if pss_ok else None)
+    return Measured(
+        proc.wait(), time.perf_counter() - start, peak_rss, peak_pss if pss_ok else None
+    )
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) used so far by this process, its live descendants (e.g.
+    DataLoader workers) and the children it has already reaped. On a shared machine this
+    says what a run costs even when wall-clock rates suffer from other people's jobs."""
+    import psutil
+
+    me = psutil.Process()
+    t = me.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in me.children(recursive=True):
+        try:
+            c = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += c.user + c.system
+    return total
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -211,8 +231,10 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """The same table padded for a terminal."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
-                     + [fmt.format(*r) for r in rows])
+    return "\n".join(
+        [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*r) for r in rows]
+    )
 
 
 def write_section(doc: Path, key: str, body: str) -> None:

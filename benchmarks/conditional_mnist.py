@@ -61,7 +61,7 @@ def main() -> None:
 
     data = load_data("mnist5k")
     k = data.num_classes
-    clf = train_classifier(data.x[:4000], data.labels[:4000], k, epochs=8)
+    clf = train_classifier(data.x[:4000], data.labels[:4000], k, epochs=20)
     held = predict(clf, data.x[4000:].float() / 127.5 - 1)
     clf_acc = float((held == data.labels[4000:]).float().mean())
     print(f"classifier: {clf_acc:.1%} on 1,000 held-out real digits")

@@ -40,6 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     MIB,
     Measured,
+    cpu_cores,
+    cpu_seconds,
     frechet_distance,
     machine_summary,
     markdown_table,
@@ -140,21 +142,23 @@ def child_classic(a: argparse.Namespace) -> dict:
     torch.manual_seed(a.seed)
     dataset = datasets.ImageFolder(
         a.data,
-        transform=transforms.Compose([
-            transforms.Resize(IMAGE_SIZE),
-            transforms.CenterCrop(IMAGE_SIZE),
-            transforms.ToTensor(),
-            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
-        ]),
+        transform=transforms.Compose(
+            [
+                transforms.Resize(IMAGE_SIZE),
+                transforms.CenterCrop(IMAGE_SIZE),
+                transforms.ToTensor(),
+                transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+            ]
+        ),
     )
     loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=2, drop_last=True)
-    net_g = Generator(Z_DIM, 3, IMAGE_SIZE, WIDTH).to(device)
-    net_d = Discriminator(3, IMAGE_SIZE, WIDTH).to(device)
+    net_g = Generator(z_dim=Z_DIM, channels=3, image_size=IMAGE_SIZE, width=WIDTH).to(device)
+    net_d = Discriminator(channels=3, image_size=IMAGE_SIZE, width=WIDTH).to(device)
     criterion = nn.BCEWithLogitsLoss()
     opt_d = torch.optim.Adam(net_d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(net_g.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
-    step, t_warm = 0, 0.0
+    step, t_warm, cpu_warm = 0, 0.0, 0.0
     while step < a.steps:
         for data in loader:
             # (1) D: maximise log D(x) + log(1 - D(G(z)))
@@ -181,21 +185,23 @@ def child_classic(a: argparse.Namespace) -> dict:
             step += 1
             if step == a.warmup:
                 _sync(device)
-                t_warm = time.time()
+                t_warm, cpu_warm = time.time(), cpu_seconds()
             if step >= a.steps:
                 break
     _sync(device)
-    t_end = time.time()
+    t_end, cpu_end = time.time(), cpu_seconds()
 
     net_g.eval()  # sampled like gancli's generators: batch norm on its running statistics
     z = torch.randn(a.samples, Z_DIM, generator=torch.Generator().manual_seed(SAMPLE_SEED))
     with torch.no_grad():
-        out = torch.cat([net_g(z[i : i + 250].to(device)).float().cpu()
-                         for i in range(0, len(z), 250)])
+        out = torch.cat(
+            [net_g(z[i : i + 250].to(device)).float().cpu() for i in range(0, len(z), 250)]
+        )
     np.save(a.result_dir / "samples_g.npy", to_uint8(out).numpy())
     return {
         "precision": "fp32",
         "img_per_s": (a.steps - a.warmup) * BATCH / (t_end - t_warm),
+        "cpu_s_per_1k": 1000 * (cpu_end - cpu_warm) / ((a.steps - a.warmup) * BATCH),
         "time_to_steps_s": t_end - wall0,
         "cache_build_s": None,
         "device_peak_mib": _device_peak_mib(device),
@@ -210,9 +216,20 @@ def child_gancli(a: argparse.Namespace) -> dict:
     warm-up step to the one at the last step."""
     import torch
 
+    import gancli.engine.loop
     from gancli.data import load_data, to_uint8
     from gancli.engine.loop import Trainer
     from gancli.engine.options import TrainOptions
+
+    cpu_at: dict[int, float] = {}
+
+    class CpuNotingReporter(gancli.engine.loop.Reporter):
+        # The loop calls log() right after it writes each metrics.jsonl record.
+        def log(self, record: dict) -> None:
+            cpu_at[record["step"]] = cpu_seconds()
+            super().log(record)
+
+    gancli.engine.loop.Reporter = CpuNotingReporter
 
     wall0 = time.time()
     # GANCLI_CACHE points at an empty folder (the parent made it), so this first load
@@ -223,9 +240,19 @@ def child_gancli(a: argparse.Namespace) -> dict:
 
     out = a.result_dir / "run"
     opts = TrainOptions(
-        variant="dcgan", data=str(a.data), image_size=IMAGE_SIZE, batch_size=BATCH, width=WIDTH,
-        steps=a.steps, sample_every=10**9, checkpoint_every=10**9, log_every=a.warmup,
-        out=str(out), device=a.device, precision=a.precision, seed=a.seed,
+        variant="dcgan",
+        data=str(a.data),
+        image_size=IMAGE_SIZE,
+        batch_size=BATCH,
+        width=WIDTH,
+        steps=a.steps,
+        sample_every=10**9,
+        checkpoint_every=10**9,
+        log_every=a.warmup,
+        out=str(out),
+        device=a.device,
+        precision=a.precision,
+        seed=a.seed,
     )
     trainer = Trainer(opts, quiet=True)
     trainer.run()
@@ -238,6 +265,9 @@ def child_gancli(a: argparse.Namespace) -> dict:
     return {
         "precision": trainer.precision,
         "img_per_s": (a.steps - a.warmup) * BATCH / (at[a.steps] - at[a.warmup]),
+        "cpu_s_per_1k": 1000
+        * (cpu_at[a.steps] - cpu_at[a.warmup])
+        / ((a.steps - a.warmup) * BATCH),
         "time_to_steps_s": at[a.steps] - wall0,
         "cache_build_s": cache_s,
         "device_peak_mib": _device_peak_mib(trainer.device),
@@ -246,6 +276,10 @@ def child_gancli(a: argparse.Namespace) -> dict:
 
 
 def run_child(a: argparse.Namespace) -> None:
+    import torch
+
+    if a.threads:
+        torch.set_num_threads(a.threads)
     a.result_dir = Path(a.result_dir)
     result = (child_classic if a.child == "classic" else child_gancli)(a)
     (a.result_dir / "result.json").write_text(json.dumps(result))
@@ -259,22 +293,50 @@ def launch(args: argparse.Namespace, loop: str, precision: str, data: Path, work
     result_dir = work / tag
     shutil.rmtree(result_dir, ignore_errors=True)
     result_dir.mkdir(parents=True)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1",
-               GANCLI_CACHE=str(result_dir / "cache"))  # empty: the cache build is timed
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", loop,
-           "--precision", precision, "--data", str(data), "--result-dir", str(result_dir),
-           "--steps", str(args.steps), "--warmup", str(args.warmup),
-           "--samples", str(args.samples), "--device", args.device, "--seed", str(args.seed)]
+    env = dict(
+        os.environ, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1", GANCLI_CACHE=str(result_dir / "cache")
+    )  # empty: the cache build is timed
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        loop,
+        "--precision",
+        precision,
+        "--data",
+        str(data),
+        "--result-dir",
+        str(result_dir),
+        "--steps",
+        str(args.steps),
+        "--warmup",
+        str(args.warmup),
+        "--samples",
+        str(args.samples),
+        "--device",
+        args.device,
+        "--seed",
+        str(args.seed),
+    ]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+        env["OMP_NUM_THREADS"] = str(args.threads)
     load = os.getloadavg()[0]
     print(f"  {tag}: {args.steps} steps (load average {load:.1f}) ...", flush=True)
     m: Measured = run_measured(cmd, result_dir / "log.txt", env=env)
     if m.returncode != 0:
-        raise SystemExit(f"the {tag} run failed (exit {m.returncode}):\n"
-                         f"{tail(result_dir / 'log.txt')}")
+        raise SystemExit(
+            f"the {tag} run failed (exit {m.returncode}):\n{tail(result_dir / 'log.txt')}"
+        )
     res = json.loads((result_dir / "result.json").read_text())
-    res.update(loop=loop, load=load, wall_s=m.wall_s, peak_rss_mib=m.peak_rss / MIB,
-               peak_pss_mib=None if m.peak_pss is None else m.peak_pss / MIB,
-               samples={k: np.load(result_dir / v) for k, v in res["samples"].items()})
+    res.update(
+        loop=loop,
+        load=load,
+        wall_s=m.wall_s,
+        peak_rss_mib=m.peak_rss / MIB,
+        peak_pss_mib=None if m.peak_pss is None else m.peak_pss / MIB,
+        samples={k: np.load(result_dir / v) for k, v in res["samples"].items()},
+    )
     print(f"  {tag}: {res['img_per_s']:.1f} img/s, {res['wall_s']:.0f} s", flush=True)
     return res
 
@@ -290,30 +352,42 @@ def quality(results: list[dict], real: np.ndarray, n: int) -> float:
     return frechet_distance(pixel_features(real[n : 2 * n]), ref)
 
 
+def tile(images: np.ndarray, nrow: int, pad: int = 2, fill: int = 96) -> np.ndarray:
+    """uint8 (N, C, H, W) -> one (rows*(H+pad)+pad, nrow*(W+pad)+pad, C) picture; a grey
+    padding, because the shapes sit on black and black lines would vanish between them."""
+    n, c, h, w = images.shape
+    rows = math.ceil(n / nrow)
+    out = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), fill, np.uint8)
+    for i, img in enumerate(images):
+        r, k = divmod(i, nrow)
+        y, x = pad + r * (h + pad), pad + k * (w + pad)
+        out[y : y + h, x : x + w] = img.transpose(1, 2, 0)
+    return out
+
+
 def sample_sheet(results: list[dict], real: np.ndarray, path: Path, k: int = 6) -> None:
     """k x k samples of each run side by side, real images first, each with a caption."""
     from PIL import Image, ImageDraw
-
-    from gancli.render import grid
 
     def small(x: np.ndarray) -> np.ndarray:  # 128 -> 64 by 2x2 means, like the samples
         n, c, h, w = x.shape
         return x.reshape(n, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5)).round().astype(np.uint8)
 
-    panels = [("real (JPEG folder)", small(real[-k * k :]))]
+    panels = [("real (the JPEG folder)", small(real[-k * k :]))]
     for r in results:
         which = "EMA G" if "EMA G" in r["samples"] else "G"
-        panels.append((f"{r['loop']} {r['precision']}, {which}", r["samples"][which][: k * k]))
-    tiles = [grid(x.transpose(0, 2, 3, 1), nrow=k) for _, x in panels]
+        label = "EMA of G" if which == "EMA G" else "G"
+        panels.append((f"{r['loop']} {r['precision']}: {label}", r["samples"][which][: k * k]))
+    tiles = [tile(x, k) for _, x in panels]
     caption, gap = 18, 8
-    w = sum(t.width for t in tiles) + gap * (len(tiles) - 1)
-    sheet = Image.new("RGB", (w, tiles[0].height + caption), "white")
+    width = sum(t.shape[1] for t in tiles) + gap * (len(tiles) - 1)
+    sheet = Image.new("RGB", (width, tiles[0].shape[0] + caption), "white")
     draw = ImageDraw.Draw(sheet)
     x = 0
-    for (title, _), tile in zip(panels, tiles):
+    for (title, _), t in zip(panels, tiles):
         draw.text((x + 4, 3), title, fill="black")
-        sheet.paste(tile, (x, caption))
-        x += tile.width + gap
+        sheet.paste(Image.fromarray(t), (x, caption))
+        x += t.shape[1] + gap
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(path, optimize=True)
 
@@ -324,19 +398,41 @@ def fmt(v: float | None, digits: int = 1) -> str:
 
 def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
     base = results[0]["img_per_s"]
-    headers = ["loop", "precision", "img/s", "x classic", "peak RSS MiB (sum)", "peak PSS MiB",
-               f"pixel FD (8x8) @{steps}, EMA G", f"pixel FD (8x8) @{steps}, G",
-               "cache build s", f"s to step {steps}"]
+    headers = [
+        "loop",
+        "precision",
+        "img/s",
+        "x classic",
+        "CPU s / 1k img",
+        "peak RSS MiB (sum)",
+        "peak PSS MiB",
+        f"pixel FD (8x8) @{steps}, EMA G",
+        f"pixel FD (8x8) @{steps}, G",
+        "cache build s",
+        f"s to step {steps}",
+    ]
     rows = []
     for r in results:
-        name = ("classic (ImageFolder + DataLoader, 2 workers)" if r["loop"] == "classic"
-                else "gancli (Trainer)")
-        rows.append([
-            name, r["precision"], fmt(r["img_per_s"]), f"{r['img_per_s'] / base:.2f}",
-            fmt(r["peak_rss_mib"], 0), fmt(r["peak_pss_mib"], 0),
-            fmt(r["fd"].get("EMA G"), 4), fmt(r["fd"].get("G"), 4),
-            fmt(r["cache_build_s"]), fmt(r["time_to_steps_s"], 0),
-        ])
+        name = (
+            "classic (ImageFolder + DataLoader, 2 workers)"
+            if r["loop"] == "classic"
+            else "gancli (Trainer)"
+        )
+        rows.append(
+            [
+                name,
+                r["precision"],
+                fmt(r["img_per_s"]),
+                f"{r['img_per_s'] / base:.2f}",
+                fmt(r["cpu_s_per_1k"]),
+                fmt(r["peak_rss_mib"], 0),
+                fmt(r["peak_pss_mib"], 0),
+                fmt(r["fd"].get("EMA G"), 3),
+                fmt(r["fd"].get("G"), 3),
+                fmt(r["cache_build_s"]),
+                fmt(r["time_to_steps_s"], 0),
+            ]
+        )
     if any(r["device_peak_mib"] is not None for r in results):
         headers.append("peak device MiB")
         for row, r in zip(rows, results):
@@ -344,26 +440,46 @@ def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def doc_section(args: argparse.Namespace, results: list[dict], floor: float, took: float,
-                command: str) -> str:
+def doc_section(
+    args: argparse.Namespace, results: list[dict], floor: float, took: float, command: str
+) -> str:
     headers, rows = table(results, args.steps)
     fast = next(r for r in results if r["loop"] == "gancli" and r["precision"] != "fp32")
     fp32 = next((r for r in results if r["loop"] == "gancli" and r["precision"] == "fp32"), None)
     base = results[0]["img_per_s"]
     ratio = fast["img_per_s"] / base
     verdict = "met" if ratio >= TARGET else "**not met**"
+    cpu_ratio = results[0]["cpu_s_per_1k"] / fast["cpu_s_per_1k"]
+    max_load = max(r["load"] for r in results)
     lines = [
         "## Training throughput: gancli against the classic DCGAN loop",
         "",
         f"`{command}` on {args.device}: {machine_summary()}; torchvision "
-        f"{package_version('torchvision')}; {today()}; the whole run took {took / 60:.1f} min.",
+        f"{package_version('torchvision')}; {today()}; the whole run took {took / 60:.1f} min; "
+        "load average (1 min) as each run started: "
+        + ", ".join(f"{r['loop']} {r['precision']} {r['load']:.1f}" for r in results)
+        + ".",
         "",
         markdown_table(headers, rows),
         "",
         f"gancli ({fast['precision']}) trains at **{ratio:.2f}x** the classic loop's images/s "
         f"(target {TARGET}x: {verdict})"
-        + (f"; in fp32 it is {fp32['img_per_s'] / base:.2f}x, so bf16 alone is worth "
-           f"{fast['img_per_s'] / fp32['img_per_s']:.2f}x." if fp32 else "."),
+        + (
+            f"; in fp32 it is {fp32['img_per_s'] / base:.2f}x, so bf16 alone is worth "
+            f"{fast['img_per_s'] / fp32['img_per_s']:.2f}x."
+            if fp32
+            else "."
+        )
+        + f" Per image, the classic loop uses {cpu_ratio:.2f}x the CPU time gancli "
+        f"({fast['precision']}) does."
+        + (
+            f" **The machine was shared during this run** (load average up to {max_load:.1f} "
+            f"on {cpu_cores()} cores): every rate is lower and noisier than on an idle "
+            "machine, and CPU times are inflated too (OpenMP threads spin while a sibling "
+            "thread is preempted); re-run on an idle machine for numbers to quote."
+            if max_load > cpu_cores()
+            else ""
+        ),
         "",
         "How it is measured:",
         "",
@@ -381,7 +497,9 @@ def doc_section(args: argparse.Namespace, results: list[dict], floor: float, too
         f"- img/s: real images per second over steps {args.warmup + 1}-{args.steps}, after "
         f"{args.warmup} warm-up steps (for gancli from the `metrics.jsonl` records at those "
         "steps, each written after the losses were read back). `s to step` counts from the "
-        "subprocess's start (after imports) and includes gancli's cache build.",
+        "subprocess's start (after imports) and includes gancli's cache build. "
+        "`CPU s / 1k img`: CPU seconds (user + system) of the whole process tree, DataLoader "
+        "workers included, over the same steps, per 1,000 images.",
         "- Memory: each run is its own subprocess; the peak is of the sum over its process "
         "tree (DataLoader workers included), sampled every 0.1 s. RSS counts pages that "
         "forked workers share with their parent once per process; PSS (sampled every 0.5 s) "
@@ -398,23 +516,41 @@ def doc_section(args: argparse.Namespace, results: list[dict], floor: float, too
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=None, help="training steps per run (default 120)")
-    p.add_argument("--warmup", type=int, default=None,
-                   help="steps before the clock starts (default 20)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--steps", type=int, default=None, help="training steps per run (default 200)")
+    p.add_argument(
+        "--warmup", type=int, default=None, help="steps before the clock starts (default 25)"
+    )
     p.add_argument("--images", type=int, default=None, help="JPEGs to render (default 2000)")
-    p.add_argument("--samples", type=int, default=None,
-                   help="samples (and real images) for the pixel FD (default 1000)")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="samples (and real images) for the pixel FD (default 1000)",
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (default cpu)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--work", type=Path, default=None,
-                   help="keep the JPEGs and the runs here (default: a temp folder, removed)")
-    p.add_argument("--quick", action="store_true",
-                   help="a short smoke run (few steps, small sets); writes no docs")
+    p.add_argument(
+        "--threads", type=int, default=None, help="torch threads in each run (default: torch's)"
+    )
+    p.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="keep the JPEGs and the runs here (default: a temp folder, removed)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short smoke run (few steps, small sets); writes no docs",
+    )
     p.add_argument("--no-write", action="store_true", help="print the table only")
     p.add_argument("--doc", type=Path, default=REPO / "docs" / "performance.md")
-    p.add_argument("--image", type=Path, default=REPO / "docs" / "images" / "throughput_samples.png")
+    p.add_argument(
+        "--image", type=Path, default=REPO / "docs" / "images" / "throughput_samples.png"
+    )
     # Internal: the subprocess that runs one side.
     p.add_argument("--child", choices=["classic", "gancli"], help=argparse.SUPPRESS)
     p.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
@@ -422,15 +558,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--result-dir", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     quick = {"steps": 12, "warmup": 4, "images": 400, "samples": 200}
-    full = {"steps": 120, "warmup": 20, "images": 2000, "samples": 1000}
+    full = {"steps": 200, "warmup": 25, "images": 2000, "samples": 1000}
     for key, value in (quick if a.quick else full).items():
         if getattr(a, key) is None:
             setattr(a, key, value)
     if not 0 < a.warmup < a.steps:
         p.error("need 0 < --warmup < --steps")
     if a.images < 2 * a.samples or a.images < BATCH:
-        p.error("--images must be at least 2 x --samples (a reference and a floor set) and "
-                f"at least the batch ({BATCH})")
+        p.error(
+            "--images must be at least 2 x --samples (a reference and a floor set) and "
+            f"at least the batch ({BATCH})"
+        )
     return a
 
 
@@ -457,8 +595,10 @@ def main(argv: list[str] | None = None) -> None:
         headers, rows = table(results, args.steps)
         print()
         print(text_table(headers, rows))
-        print(f"\npixel FD floor (two real sets of {args.samples}): {floor:.4f}; "
-              f"run took {took / 60:.1f} min")
+        print(
+            f"\npixel FD floor (two real sets of {args.samples}): {floor:.4f}; "
+            f"run took {took / 60:.1f} min"
+        )
         if not (args.quick or args.no_write):
             sample_sheet(results, real, args.image)
             write_section(args.doc, SECTION, doc_section(args, results, floor, took, command))
