@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/mnist5k-dcgan}
 start=$(date +%s)
-gan train dcgan --data mnist5k --steps 1500 --sample-every 250 --out "$out" --json > "$out.log"
+gan train dcgan --data mnist5k --steps 1500 --sample-every 250 --precision bf16 --out "$out" --json > "$out.log"
 echo "trained in $(( $(date +%s) - start )) s" >&2
 gan sample "$out" -n 64 --seed 0 -o docs/images/mnist5k_dcgan.png
 cp "$out/samples/step_000250.png" docs/images/mnist5k_dcgan_step250.png
