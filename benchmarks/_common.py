@@ -108,7 +108,7 @@ def run_measured(
     log: Path,
     env: dict[str, str] | None = None,
     interval: float = 0.1,
-    pss_every: int = 5,
+    pss_every: int = 10,
 ) -> Measured:
     """Run `cmd` (output to `log`) and sample the memory of its whole process tree.
 

@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         default=NOTEBOOK["steps"],
         help="steps of the check on the Unrolled GAN notebook's own nets (0: skip it)",
     )
-    ap.add_argument("--notebook-seeds", type=int, default=1, help="seeds of that check")
+    ap.add_argument("--notebook-seeds", type=int, default=3, help="seeds of that check")
     ap.add_argument("--quick", action="store_true", help="one seed, few steps, print only")
     ap.add_argument("--doc", type=Path, default=DOC, help="the page to write the section into")
     ap.add_argument("--no-doc", action="store_true", help="print the table only")
