@@ -42,7 +42,8 @@ from typing import Any
 from gancli._lazy import lazy
 from gancli.variants import Option, register
 from gancli.variants.base import Hyper, Variant
-from gancli.variants.gan import PACGAN_TOY, toy_nets
+from gancli.variants.dcgan import DCGAN
+from gancli.variants.gan import PACGAN_TOY
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -156,24 +157,8 @@ class FGAN(Variant):
 
     @classmethod
     def net_config(cls, spec, hyper, width):
-        if spec["kind"] == "points":
-            return toy_nets(spec, hyper, width)
-        channels, size, _ = spec["shape"]
-        return {
-            "generator": {
-                "family": "dcgan.generator",
-                "z_dim": hyper.z_dim,
-                "channels": channels,
-                "image_size": size,
-                "width": width or 128,
-            },
-            "discriminator": {
-                "family": "dcgan.discriminator",
-                "channels": channels,
-                "image_size": size,
-                "width": width or 128,
-            },
-        }
+        # DCGAN's nets on images, PacGAN's on 2-D toys: the same as dcgan's.
+        return DCGAN.net_config(spec, hyper, width)
 
     @property
     def divergence(self) -> str:
