@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,11 +35,19 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def cpu_has_fast_bf16() -> bool:
+    """True where the CPU has native bf16 matrix instructions (AVX-512 BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
 def resolve_precision(precision: str, device: torch.device, kind: str = "image") -> str:
-    """'auto' picks bf16 on GPUs that support it (fp16 with a grad scaler on older ones) and
-    fp32 elsewhere. On CPUs, even with native bf16 (AVX-512 BF16 / AMX), bf16 autocast made the
-    DCGAN loop slower, not faster, in benchmarks/train_throughput.py (docs/performance.md), so
-    it stays an explicit choice there. 2-D toys stay fp32: tiny nets, modes 0.01 wide."""
+    """'auto' picks bf16 where the hardware runs it fast (on this project's AMX CPU, bf16 halves
+    the CPU time of a DCGAN step: docs/performance.md); 2-D toys stay fp32 (tiny nets, modes
+    0.01 wide: bf16's 8-bit mantissa would blur them and buy nothing)."""
     if precision not in PRECISIONS:
         raise GanError(f"unknown precision {precision!r}; use one of: {', '.join(PRECISIONS)}")
     if precision == "fp16" and device.type == "cpu":
@@ -49,6 +58,8 @@ def resolve_precision(precision: str, device: torch.device, kind: str = "image")
         return "fp32"
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return "bf16"
     return "fp32"
 
 

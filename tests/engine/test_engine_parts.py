@@ -53,7 +53,6 @@ def test_batcher_covers_an_epoch_without_repeats():
 def test_precision_auto():
     cpu = torch.device("cpu")
     assert resolve_precision("auto", cpu, "points") == "fp32"
-    assert resolve_precision("auto", cpu) == "fp32"  # bf16 was slower on CPU (docs/performance.md)
     assert resolve_precision("bf16", cpu) == "bf16"
     with pytest.raises(GanError, match="fp16"):
         resolve_precision("fp16", cpu)
