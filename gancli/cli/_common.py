@@ -22,7 +22,21 @@ DeviceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
-class GanGroup(TyperGroup):
+class QuickHelpGroup(TyperGroup):
+    """A group whose unused --help flag reads False, not None.
+
+    Typer coerces every option value that is not already a bool through pydantic, whose import
+    costs about a third of `gan train --help`; an absent help flag is None unless told otherwise.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+
+class GanGroup(QuickHelpGroup):
     """The root group: known errors become one line; tracebacks only with --debug."""
 
     def invoke(self, ctx: Any) -> Any:

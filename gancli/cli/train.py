@@ -8,11 +8,19 @@ from typing import Annotated, Any, Optional
 import typer
 
 from gancli import variants
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info, stdout_is_terminal
+from gancli.cli._common import (
+    DeviceOpt,
+    JsonOpt,
+    QuickHelpGroup,
+    SeedOpt,
+    info,
+    stdout_is_terminal,
+)
 from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
 from gancli.errors import GanError
 
 app = typer.Typer(
+    cls=QuickHelpGroup,
     help="Train a GAN variant on an image folder, a built-in data set or a 2-D toy.",
     no_args_is_help=True,
 )

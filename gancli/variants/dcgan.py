@@ -29,6 +29,7 @@ class DCGAN(GAN):
     )
     toy_defaults = PACGAN_TOY
     d_scale = 1.0
+    reuse_fakes = True  # as dcgan.torch does: G's step scores the D step's fakes again
 
     @classmethod
     def net_config(cls, spec, hyper, width):

@@ -117,9 +117,17 @@ class GAN(Variant):
                 group["momentum"] = momentum
                 group["lr"] = max(lr0 / decay, extra.get("lr_min", 0.0))
 
+    # Whether G's step reuses the fakes of the D step just before it instead of drawing new ones.
+    # Goodfellow 2014's Algorithm 1 draws a fresh minibatch of noise for G; DCGAN's reference
+    # code (dcgan.torch, fGx) reuses the D step's fakes, saving one G forward per step.
+    reuse_fakes = False
+    _fake: Any = None
+
     def d_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
-        fake = self.generator(z).detach()
+        fake = self.generator(z)
+        self._fake = fake if self.reuse_fakes else None
+        fake = fake.detach()
         real_logit = self.discriminator(real).float()
         fake_logit = self.discriminator(fake).float()
         # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit), halved as in the paper's code
@@ -128,6 +136,8 @@ class GAN(Variant):
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
     def g_loss(self, real, labels):
-        z = self.sample_z(real.shape[0])
-        fake_logit = self.discriminator(self.generator(z)).float()
+        fake, self._fake = self._fake, None
+        if fake is None or fake.shape[0] != real.shape[0]:
+            fake = self.generator(self.sample_z(real.shape[0]))
+        fake_logit = self.discriminator(fake).float()
         return F.softplus(-fake_logit).mean(), {}

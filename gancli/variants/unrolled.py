@@ -46,6 +46,7 @@ class Unrolled(DCGAN):
     paper = "Metz et al. 2017, Unrolled Generative Adversarial Networks"
     summary = "G looks K discriminator updates ahead, differentiating through them."
     defaults = DCGAN.defaults.replace(extra={"unroll": UNROLL, "lookahead": False})
+    reuse_fakes = False  # G's loss runs through its own look-ahead
     # The reference notebook's 2-D protocol (its 2x128 tanh nets replaced by the PacGAN nets
     # that the other variants use on toys, so that runs compare like for like).
     toy_defaults = Hyper(
