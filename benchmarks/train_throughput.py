@@ -505,8 +505,8 @@ def doc_section(
         "The classic loop is pytorch/examples `dcgan/main.py` (ImageFolder, Resize, CenterCrop, "
         "ToTensor, Normalize; DataLoader with 2 workers, shuffle, drop_last; fp32; BCE; its G "
         "step reuses the D step's fakes). gancli is `Trainer(TrainOptions(...)).run()` with "
-        "its defaults (precision auto, channels_last, EMA of G, random flips; its G step "
-        "draws fresh fakes, one more G forward per step than the classic loop).",
+        "its defaults (precision auto, channels_last, EMA of G, random flips; like the "
+        "classic loop and dcgan.torch, its G step reuses the D step's fakes).",
         f"- img/s: real images per second over steps {args.warmup + 1}-{args.steps}, after "
         f"{args.warmup} warm-up steps (for gancli from the `metrics.jsonl` records at those "
         "steps, each written after the losses were read back). `s to step` counts from the "
