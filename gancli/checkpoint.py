@@ -173,6 +173,11 @@ def _read(path: Path, expect: str) -> tuple[dict[str, Any], dict[str, str]]:
     return tensors, meta
 
 
+def read_file(path: str | os.PathLike, expect: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Tensors and metadata of a gancli safetensors file of kind `expect` (validated)."""
+    return _read(Path(path), expect)
+
+
 def _short(e: BaseException) -> str:
     return str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
 

@@ -80,3 +80,45 @@ def picture(samples: Any, spec: dict[str, Any], nrow: int | None = None) -> Imag
         modes = np.asarray(spec["modes"]) if spec.get("modes") else None
         return scatter(samples.detach().float().cpu().numpy(), modes, tuple(spec["value_range"]))
     return grid(to_uint8_images(samples), nrow)
+
+
+def labelled(images: np.ndarray, labels: list[str], min_side: int = 64) -> np.ndarray:
+    """Draw a label (e.g. the seed number) in the corner of each (H, W, C) tile; small tiles are
+    first enlarged (nearest neighbour) to `min_side` so that the text stays readable."""
+    n, h, w, c = images.shape
+    scale = max(1, math.ceil(min_side / max(h, w)))
+    out = []
+    for img, text in zip(images, labels):
+        tile = Image.fromarray(img[..., 0] if c == 1 else img, "L" if c == 1 else "RGB")
+        tile = tile.convert("RGB").resize((w * scale, h * scale), Image.NEAREST)
+        if not text:
+            out.append(np.asarray(tile))
+            continue
+        draw = ImageDraw.Draw(tile)
+        left, top, right, bottom = draw.textbbox((2, 1), text)
+        draw.rectangle([0, 0, right + 2, bottom + 1], fill=(0, 0, 0))
+        draw.text((2, 1), text, fill=(255, 255, 0))
+        out.append(np.asarray(tile))
+    return np.stack(out)
+
+
+def save_gif(
+    frames: list[Image.Image], path: str | Path, fps: float = 8.0, loop: bool = True
+) -> None:
+    """An animated GIF (path '-' writes it to standard output)."""
+    duration = max(20, round(1000 / fps))  # ms; most viewers clamp below 20
+    frames = [f.convert("RGB") if f.mode not in ("L", "RGB", "P") else f for f in frames]
+    kwargs: dict[str, Any] = {"save_all": True, "append_images": frames[1:], "duration": duration}
+    if loop:
+        kwargs["loop"] = 0
+    if str(path) == "-":
+        buf = io.BytesIO()
+        frames[0].save(buf, format="GIF", **kwargs)
+        sys.stdout.buffer.write(buf.getvalue())
+        sys.stdout.buffer.flush()
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frames[0].save(tmp, format="GIF", **kwargs)
+    tmp.replace(path)

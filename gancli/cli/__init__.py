@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gancli import __version__
-from gancli.cli import sample, train
+from gancli.cli import arithmetic, concept, interpolate, project, sample, train
 from gancli.cli._common import GanGroup, state
 
 app = typer.Typer(
@@ -45,6 +45,10 @@ def root(
 
 app.add_typer(train.app, name="train")
 app.command("sample")(sample.sample)
+app.command("interpolate")(interpolate.interpolate)
+app.command("arithmetic")(arithmetic.arithmetic)
+app.add_typer(concept.app, name="concept")
+app.command("project")(project.project)
 
 
 def main() -> None:

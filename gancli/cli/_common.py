@@ -19,6 +19,13 @@ SeedOpt = Annotated[
 DeviceOpt = Annotated[
     str, typer.Option("--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps.")
 ]
+TruncationOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Truncation trick for normal priors: latents drawn from N(0, 1) cut to "
+        "[-T, T] (e.g. 0.7): less variety, cleaner samples."
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
@@ -64,3 +71,13 @@ def stdout_is_terminal() -> bool:
 def info(message: str) -> None:
     """A human note on stderr, so that stdout stays clean for pipelines."""
     typer.echo(message, err=True)
+
+
+def class_index(text: str, spec: dict[str, Any]) -> int:
+    names = [str(c) for c in spec.get("class_names") or []]
+    if text in names:
+        return names.index(text)
+    if text.isdigit() and int(text) < len(names):
+        return int(text)
+    shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
+    raise GanError(f"unknown class '{text}'; this checkpoint's classes: {shown} (or 'all')")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info
+from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, TruncationOpt, class_index, info
 from gancli.errors import GanError
 
 ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
@@ -65,13 +65,23 @@ def sample(
     save_latents: Annotated[
         str | None, typer.Option(help="Write the latents used (.safetensors or .npy).")
     ] = None,
+    truncation: TruncationOpt = None,
+    label_seeds: Annotated[
+        bool,
+        typer.Option(
+            "--label-seeds",
+            help="Draw each sample's seed number on its tile, to pick exemplars for gan concept add.",
+        ),
+    ] = False,
     batch_size: Annotated[int, typer.Option(help="Samples per forward pass.")] = 256,
     seed: SeedOpt = 0,
     device: DeviceOpt = "auto",
     json: JsonOpt = False,
 ) -> None:
-    """Draw samples from a trained generator. Sample i uses the latent of seed SEED+i (and, for
-    a conditional checkpoint without --class, class (SEED+i) mod K)."""
+    """Draw samples from a trained generator.
+
+    Sample i uses the latent of seed SEED+i (and, for a conditional checkpoint without
+    --class, class (SEED+i) mod K)."""
     import numpy as np
     import torch
 
@@ -81,7 +91,8 @@ def sample(
     from gancli.latent.io import load_latents
     from gancli.latent.io import save_latents as write_latents
     from gancli.latent.priors import seeded_latents
-    from gancli.render import picture, save_image, to_uint8_images
+    from gancli.latent.walks import apply_truncation
+    from gancli.render import grid, labelled, picture, save_image, to_uint8_images
     from gancli.zoo import resolve
 
     if n is not None and n < 1:
@@ -108,6 +119,7 @@ def sample(
         seeds = list(range(seed, seed + cols))
         z = seeded_latents(variant, seeds)
     z_dim = variant.hyper.z_dim
+    z = apply_truncation(z, truncation, variant.hyper.prior, z_dim)
     for text in code or []:
         set_code(z, z_dim, variant.latent_codes, *parse_assignment(text))
 
@@ -116,7 +128,7 @@ def sample(
         k = variant.num_classes
         labels = torch.tensor([s % k for s in seeds])
         if class_ is not None and class_ != "all":
-            labels = torch.full((len(z),), _class_index(class_, model.spec))
+            labels = torch.full((len(z),), class_index(class_, model.spec))
     if rows_mode:
         zs, ls = [], []
         if sweep is not None:
@@ -143,7 +155,13 @@ def sample(
         if output.endswith(".npy"):
             np.save(output, x.numpy().astype(np.float32))
         elif output == "-" or output.lower().endswith(".png"):
-            save_image(picture(x, model.spec, nrow), output)
+            if label_seeds:
+                if model.spec["kind"] != "image":
+                    raise GanError("--label-seeds labels image tiles; this model makes 2-D points")
+                tiles = labelled(to_uint8_images(x), [str(s) for s in seeds])
+                save_image(grid(tiles, nrow), output)
+            else:
+                save_image(picture(x, model.spec, nrow), output)
         else:
             raise GanError(f"-o {output}: use a .png file, a .npy file, or '-' for PNG on stdout")
         written.append(output)
@@ -175,16 +193,6 @@ def sample(
         )
     elif output != "-":
         info(f"wrote {', '.join(written)} ({len(x)} samples)")
-
-
-def _class_index(text: str, spec: dict[str, Any]) -> int:
-    names = [str(c) for c in spec.get("class_names") or []]
-    if text in names:
-        return names.index(text)
-    if text.isdigit() and int(text) < len(names):
-        return int(text)
-    shown = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
-    raise GanError(f"unknown class '{text}'; this checkpoint's classes: {shown} (or 'all')")
 
 
 def _range(text: str) -> tuple[float, float]:

@@ -32,6 +32,7 @@ from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions
 from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
+from gancli.recent import remember
 from gancli.render import picture, save_image
 
 SAMPLE_GRID = 64  # images in each progress grid
@@ -242,6 +243,7 @@ class Trainer:
         save_state(self.out / STATE_FILE, state)
         path = self.out / MODEL_FILE
         self.model.save(path, self.step)
+        remember(path)
         return path
 
     def save_grid(self) -> Path:

@@ -46,7 +46,7 @@ def sample_codes(
     return torch.cat(parts, 1).to(device)
 
 
-def _lookup(z_dim: int, codes: list[dict[str, Any]], name: str) -> tuple[slice, dict[str, Any]]:
+def find_code(z_dim: int, codes: list[dict[str, Any]], name: str) -> tuple[slice, dict[str, Any]]:
     slices = code_slices(z_dim, codes)
     if not slices:
         raise GanError("this checkpoint has no latent codes (only InfoGAN checkpoints do)")
@@ -59,7 +59,7 @@ def set_code(
     z: torch.Tensor, z_dim: int, codes: list[dict[str, Any]], name: str, value: float
 ) -> None:
     """Set one code of every latent in z, in place."""
-    where, code = _lookup(z_dim, codes, name)
+    where, code = find_code(z_dim, codes, name)
     if code["kind"] == "categorical":
         k = int(code["size"])
         if value != int(value) or not 0 <= value < k:
@@ -85,7 +85,7 @@ def sweep_values(
     z_dim: int, codes: list[dict[str, Any]], name: str, steps: int, lo: float, hi: float
 ) -> list[float]:
     """The values a sweep of one code walks through: every category, or `steps` even steps."""
-    _, code = _lookup(z_dim, codes, name)
+    _, code = find_code(z_dim, codes, name)
     if code["kind"] == "categorical":
         return [float(i) for i in range(int(code["size"]))]
     if steps < 2:

@@ -84,6 +84,10 @@ class CGAN(GAN):
         }
 
     def onehot(self, labels: Any) -> Any:
+        """Class indices (N,) as one-hot rows; (N, K) float rows pass through as they are, so
+        latent walks and concept arithmetic can blend classes."""
+        if labels.is_floating_point():
+            return labels.float()
         return F.one_hot(labels, self.num_classes).float()
 
     def generate(self, z, labels=None, net=None):

@@ -1,0 +1,214 @@
+"""`gan concept add|list|show|rm`: named latent vectors for `gan arithmetic`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gancli.cli._common import (
+    DeviceOpt,
+    JsonOpt,
+    QuickHelpGroup,
+    TruncationOpt,
+    class_index,
+    info,
+)
+from gancli.errors import GanError
+
+app = typer.Typer(
+    cls=QuickHelpGroup,
+    help="Named latent vectors (concepts) stored with a checkpoint, for gan arithmetic.",
+    no_args_is_help=True,
+)
+
+CkptOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ckpt",
+        "-c",
+        help="The checkpoint (default: $GAN_CKPT, else the most recently trained model).",
+    ),
+]
+NameArg = Annotated[str, typer.Argument(help="The concept's name, e.g. 'glasses man'.")]
+
+
+def _open(ckpt: str | None, device: str = "cpu") -> tuple[Any, Any, Path]:
+    from gancli.engine.device import resolve_device
+    from gancli.engine.model import load_model
+    from gancli.latent.concepts import ConceptStore
+    from gancli.recent import default_checkpoint
+    from gancli.zoo import resolve
+
+    ckpt, note = default_checkpoint(ckpt)
+    if note:
+        info(note)
+    path = resolve(ckpt)
+    model = load_model(path, resolve_device(device))
+    if model.spec["kind"] != "image":
+        raise GanError("concepts are for image checkpoints; this one makes 2-D points")
+    return model, ConceptStore.for_model(path, model.variant), path
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError as e:
+        raise GanError(f"--seeds takes comma-separated seeds like 12,40,77; got {text!r}") from e
+    if not seeds:
+        raise GanError("--seeds needs at least one seed")
+    return seeds
+
+
+@app.command("add")
+def add(
+    name: NameArg,
+    ckpt: CkptOpt = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Exemplar seeds to average, e.g. 12,40,77 (pick them from "
+            "gan sample CKPT --label-seeds)."
+        ),
+    ] = None,
+    images: Annotated[
+        list[str] | None,
+        typer.Option(help="Exemplar images or folders: each is projected, then averaged."),
+    ] = None,
+    class_: Annotated[
+        str | None,
+        typer.Option(
+            "--class",
+            help="Conditional checkpoints: the concept's class (alone: the class with the "
+            "prior's mean noise).",
+        ),
+    ] = None,
+    truncation: TruncationOpt = None,
+    steps: Annotated[int, typer.Option(help="Projection steps for --images.")] = 500,
+    replace: Annotated[bool, typer.Option(help="Overwrite a concept of the same name.")] = False,
+    device: DeviceOpt = "auto",
+) -> None:
+    """Make a concept: the mean latent of a few exemplars, as DCGAN averaged three per concept."""
+    import torch
+
+    from gancli.latent.concepts import Concept, check_name
+    from gancli.latent.priors import seeded_latents
+    from gancli.latent.walks import apply_truncation
+
+    name = check_name(name)
+    if (seeds is None) == (images is None) and not (seeds is None and class_ is not None):
+        raise GanError("give the exemplars: --seeds 12,40,77, or --images DIR (or --class)")
+    model, store, _ = _open(ckpt, device)
+    variant = model.variant
+    k = int(variant.num_classes) if variant.conditional else 0
+    if class_ is not None and not k:
+        raise GanError(f"--class needs a conditional checkpoint; this one is {variant.name}")
+    if k and images is not None and class_ is None:
+        raise GanError("a conditional checkpoint needs --class with --images")
+    fixed = class_index(class_, model.spec) if class_ is not None else None
+    source: dict[str, Any] = {}
+    if seeds is not None:
+        chosen = _seeds(seeds)
+        z = seeded_latents(variant, chosen)
+        z = apply_truncation(z, truncation, variant.hyper.prior, variant.hyper.z_dim)
+        source["seeds"] = chosen
+        labels = [fixed if fixed is not None else s % k for s in chosen] if k else []
+        if truncation is not None:
+            source["truncation"] = truncation
+    elif images is not None:
+        from gancli.latent.project import load_targets, project
+
+        targets, names = load_targets(images, model.spec)
+        onehot = None
+        if k:
+            onehot = torch.nn.functional.one_hot(torch.full((len(targets),), fixed), k).float()
+        result = project(model, targets, steps=steps, labels=onehot)
+        z = result.z
+        source["images"] = names
+        source["projection_mse"] = [round(float(m), 5) for m in result.mse]
+        labels = [fixed] * len(targets) if k else []
+        info(f"projected {len(names)} image(s): mean mse {float(result.mse.mean()):.4f}")
+    else:
+        z = torch.zeros(1, variant.latent_size)
+        labels = [fixed]
+    y = None
+    if k:
+        y = torch.nn.functional.one_hot(torch.tensor(labels), k).float().mean(0)
+        source["class"] = class_ if class_ is not None else sorted(set(labels))
+    store.add(Concept(name, z.mean(0), y, source), replace=replace)
+    store.save()
+    info(f"concept {name!r} saved in {store.path} ({len(store.names)} concept(s))")
+
+
+@app.command("list")
+def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
+    """The checkpoint's concepts and where each came from."""
+    model, store, _ = _open(ckpt)
+    rows = [{"name": c.name, **c.source} for c in store.concepts.values()]
+    if json:
+        import json as _json
+
+        print(_json.dumps({"concepts": rows, "file": str(store.path)}))
+        return
+    if not rows:
+        info("no concepts yet: gan concept add NAME --seeds 12,40,77")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "from", "created")
+    for r in rows:
+        how = (
+            f"seeds {','.join(map(str, r['seeds']))}"
+            if "seeds" in r
+            else f"{len(r['images'])} image(s)"
+            if "images" in r
+            else f"class {r.get('class')}"
+        )
+        table.add_row(r["name"], how, str(r.get("created", "")))
+    Console().print(table)
+
+
+@app.command("show")
+def show(
+    name: NameArg,
+    ckpt: CkptOpt = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="PNG, or '-' for stdout.")
+    ] = "concept.png",
+    device: DeviceOpt = "auto",
+) -> None:
+    """A row of the concept's exemplars (seeds) followed by the image of their mean."""
+    import torch
+
+    from gancli.latent.priors import seeded_latents
+    from gancli.render import grid, labelled, save_image, to_uint8_images
+
+    model, store, _ = _open(ckpt, device)
+    concept = store.get(name)
+    variant = model.variant
+    zs, tags = [], []
+    for s in concept.source.get("seeds", []):
+        zs.append(seeded_latents(variant, [s]))
+        tags.append(str(s))
+    zs.append(concept.z[None])
+    tags.append("mean")
+    z = torch.cat(zs)
+    y = None
+    if concept.y is not None:
+        y = concept.y[None].expand(len(z), -1)
+    x = model.sample(z, y)
+    tiles = labelled(to_uint8_images(x), tags)
+    save_image(grid(tiles, nrow=len(tiles)), output)
+    if output != "-":
+        info(f"wrote {output}")
+
+
+@app.command("rm")
+def rm(name: NameArg, ckpt: CkptOpt = None) -> None:
+    """Remove a concept."""
+    _, store, _ = _open(ckpt)
+    store.remove(name)
+    store.save()
+    info(f"removed concept {name!r} ({len(store.names)} left)")

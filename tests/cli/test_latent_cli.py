@@ -1,0 +1,328 @@
+"""interpolate, sample --truncation/--label-seeds, concept, arithmetic and project, called as a
+user calls them."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from gancli.cli import app
+from gancli.engine.loop import Trainer
+from tests.conftest import tiny_options
+
+runner = CliRunner()
+
+
+def gan(*args: str, env: dict | None = None):
+    return runner.invoke(app, [str(a) for a in args], env=env)
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("latent") / "dcgan"
+    Trainer(tiny_options(out, "dcgan", steps=3), quiet=True).run()
+    return out
+
+
+@pytest.fixture(scope="module")
+def normal_run(tmp_path_factory):
+    """The 2014 GAN: a normal prior, where slerp and truncation apply."""
+    out = tmp_path_factory.mktemp("latent") / "gan"
+    Trainer(tiny_options(out, "gan", steps=3), quiet=True).run()
+    return out
+
+
+def png(path) -> np.ndarray:
+    return np.asarray(Image.open(path))
+
+
+def tiles(img: np.ndarray, side: int = 16, pad: int = 2) -> list[np.ndarray]:
+    """The tiles of a render.grid picture, row by row."""
+    rows = (img.shape[0] - pad) // (side + pad)
+    cols = (img.shape[1] - pad) // (side + pad)
+    return [
+        img[
+            pad + r * (side + pad) : pad + r * (side + pad) + side,
+            pad + c * (side + pad) : pad + c * (side + pad) + side,
+        ]
+        for r in range(rows)
+        for c in range(cols)
+    ]
+
+
+# ---- interpolate -------------------------------------------------------------------------
+
+
+def test_interpolate_strip_ends_at_the_seeds_samples(dcgan_run, tmp_path):
+    r = gan(
+        "interpolate", dcgan_run, "--from", 3, "--to", 9, "--steps", 6, "-o", tmp_path / "w.png"
+    )
+    assert r.exit_code == 0, r.output
+    strip = tiles(png(tmp_path / "w.png"))
+    assert len(strip) == 6
+    r = gan("sample", dcgan_run, "-n", 1, "--seed", 3, "-o", tmp_path / "s3.png")
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(strip[0], tiles(png(tmp_path / "s3.png"))[0])
+    gan("sample", dcgan_run, "-n", 1, "--seed", 9, "-o", tmp_path / "s9.png")
+    assert np.array_equal(strip[-1], tiles(png(tmp_path / "s9.png"))[0])
+
+
+def test_interpolate_gif_through_points_and_walks(dcgan_run, tmp_path):
+    r = gan(
+        "interpolate",
+        dcgan_run,
+        "--through",
+        "3,9,14,2",
+        "--steps",
+        5,
+        "-o",
+        tmp_path / "w.gif",
+        "--fps",
+        5,
+    )
+    assert r.exit_code == 0, r.output
+    gif = Image.open(tmp_path / "w.gif")
+    assert gif.n_frames == 3 * 4 + 1 and gif.info["duration"] == 200
+    r = gan("interpolate", dcgan_run, "-n", 3, "--steps", 4, "--loop", "-o", tmp_path / "g.png")
+    assert r.exit_code == 0, r.output
+    img = png(tmp_path / "g.png")
+    assert img.shape[:2] == (2 + 3 * 18, 2 + 8 * 18)  # 3 walks x (there and back: 2 x 4)
+
+
+def test_interpolate_png_on_stdout_and_saved_latents(dcgan_run, tmp_path):
+    z = tmp_path / "z.safetensors"
+    r = gan("sample", dcgan_run, "-n", 3, "--save-latents", z, "-o", tmp_path / "s.png")
+    assert r.exit_code == 0, r.output
+    r = gan(
+        "interpolate",
+        dcgan_run,
+        "--latents",
+        z,
+        "--steps",
+        3,
+        "-o",
+        "-",
+        "--save-latents",
+        tmp_path / "f.npy",
+    )
+    assert r.exit_code == 0
+    assert Image.open(io.BytesIO(r.stdout_bytes)).format == "PNG"
+    frames = np.load(tmp_path / "f.npy")
+    assert frames.shape[0] == 2 * 2 + 1
+
+
+def test_interpolate_walks_a_code_with_the_noise_fixed(tmp_path):
+    out = tmp_path / "info"
+    Trainer(tiny_options(out, "infogan", steps=1), quiet=True).run()
+    r = gan(
+        "interpolate",
+        out,
+        "--walk",
+        "c2",
+        "-n",
+        2,
+        "--steps",
+        5,
+        "--save-latents",
+        tmp_path / "z.npy",
+        "-o",
+        tmp_path / "c.png",
+    )
+    assert r.exit_code == 0, r.output
+    z = torch.from_numpy(np.load(tmp_path / "z.npy")).view(2, 5, -1)
+    varying = (z - z[:, :1]).abs().amax(dim=(0, 1)) > 0
+    assert varying.sum() == 1  # only c2 moves
+    assert torch.allclose(z[0, :, varying].flatten(), torch.linspace(-1, 1, 5))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "3"], "--from and --to go together"),
+        (["--from", "3", "--to", "4", "--through", "1,2"], "pick one"),
+        (["-o", "walk.jpg"], ".png or .gif"),
+        (["--through", "3,x"], "comma-separated"),
+        (["--method", "cubic"], "unknown --method"),
+        (["--walk", "c1"], "no latent codes"),
+        (["--truncation", "0.7"], "normal priors"),
+        (["--walk", "class"], "conditional"),
+    ],
+)
+def test_interpolate_bad_input_is_one_line(dcgan_run, args, message):
+    r = gan("interpolate", dcgan_run, *args)
+    assert r.exit_code == 1
+    assert message in r.output and "Traceback" not in r.output
+
+
+# ---- sample --truncation / --label-seeds -------------------------------------------------
+
+
+def test_truncation_shrinks_the_latents_of_the_same_seeds(normal_run, tmp_path):
+    plain, cut = tmp_path / "a.npy", tmp_path / "b.npy"
+    assert (
+        gan(
+            "sample", normal_run, "-n", 8, "--save-latents", plain, "-o", tmp_path / "a.png"
+        ).exit_code
+        == 0
+    )
+    r = gan(
+        "sample",
+        normal_run,
+        "-n",
+        8,
+        "--truncation",
+        "0.5",
+        "--save-latents",
+        cut,
+        "-o",
+        tmp_path / "b.png",
+    )
+    assert r.exit_code == 0, r.output
+    za, zb = np.load(plain), np.load(cut)
+    assert np.abs(zb).max() <= 0.5 < np.abs(za).max()
+    assert np.array_equal(np.sign(za), np.sign(zb))  # same seeds, shrunk
+    assert not np.array_equal(png(tmp_path / "a.png"), png(tmp_path / "b.png"))
+
+
+def test_label_seeds_draws_numbers_on_enlarged_tiles(dcgan_run, tmp_path):
+    r = gan("sample", dcgan_run, "-n", 4, "--seed", 40, "--label-seeds", "-o", tmp_path / "l.png")
+    assert r.exit_code == 0, r.output
+    img = png(tmp_path / "l.png")
+    assert img.shape[0] == 2 + 2 * 66  # 16 px tiles enlarged to 64
+    corner = img[2:14, 2:30].astype(int)
+    yellow = (corner[..., 0] > 180) & (corner[..., 1] > 180) & (corner[..., 2] < 90)
+    assert yellow.sum() >= 5  # the seed number, in yellow
+
+
+# ---- concepts and arithmetic -------------------------------------------------------------
+
+
+def test_concepts_and_arithmetic(dcgan_run, tmp_path):
+    ck = str(dcgan_run)
+    assert gan("concept", "add", "red circle", "-c", ck, "--seeds", "1,2,3").exit_code == 0
+    assert gan("concept", "add", "circle", "-c", ck, "--seeds", "4,5").exit_code == 0
+    r = gan("concept", "add", "square", "-c", ck, "--seeds", "6")
+    assert r.exit_code == 0, r.output
+    r = gan("concept", "list", "-c", ck, "--json")
+    listed = json.loads(r.stdout)
+    assert [c["name"] for c in listed["concepts"]] == ["red circle", "circle", "square"]
+    assert listed["concepts"][0]["seeds"] == [1, 2, 3]
+
+    # no noise: all nine tiles are the result; "a - a + b" is b
+    r = gan(
+        "arithmetic",
+        "red circle - red circle + square",
+        "-c",
+        ck,
+        "--noise",
+        "0",
+        "-o",
+        tmp_path / "a.png",
+    )
+    assert r.exit_code == 0, r.output
+    grid = tiles(png(tmp_path / "a.png"))
+    assert len(grid) == 9 and all(np.array_equal(t, grid[0]) for t in grid)
+    gan("sample", dcgan_run, "-n", 1, "--seed", 6, "-o", tmp_path / "s6.png")
+    assert np.array_equal(grid[4], tiles(png(tmp_path / "s6.png"))[0])
+
+    r = gan(
+        "arithmetic", "red circle - circle + square", "-c", ck, "-o", tmp_path / "b.png", "--json"
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert [(t["name"], t["weight"]) for t in out["terms"]] == [
+        ("red circle", 1.0),
+        ("circle", -1.0),
+        ("square", 1.0),
+    ]
+    noisy = tiles(png(tmp_path / "b.png"))
+    assert not all(np.array_equal(t, noisy[4]) for t in noisy)
+    r = gan(
+        "arithmetic",
+        "red circle - circle + square",
+        "-c",
+        ck,
+        "--show-terms",
+        "-o",
+        tmp_path / "t.png",
+    )
+    assert r.exit_code == 0, r.output
+    assert Image.open(tmp_path / "t.png").width == 2 + 4 * 66  # 3 terms + the result
+
+    r = gan("arithmetic", "red circel - circle", "-c", ck)
+    assert r.exit_code == 1
+    assert "closest: red circle" in r.output and "\n  ^" in r.output and "Traceback" not in r.output
+
+    r = gan("concept", "show", "red circle", "-c", ck, "-o", tmp_path / "show.png")
+    assert r.exit_code == 0 and Image.open(tmp_path / "show.png").width == 2 + 4 * 66
+    assert gan("concept", "rm", "circle", "-c", ck).exit_code == 0
+    assert "circle" not in [
+        c["name"]
+        for c in json.loads(gan("concept", "list", "-c", ck, "--json").stdout)["concepts"][1:]
+    ]
+    r = gan("concept", "add", "square", "-c", ck, "--seeds", "8")
+    assert r.exit_code == 1 and "--replace" in r.output
+
+
+def test_checkpoint_defaults_to_env_then_most_recent(dcgan_run, normal_run, tmp_path):
+    gan("concept", "add", "thing", "-c", dcgan_run, "--seeds", "1", "--replace")
+    r = gan("concept", "list", "--json", env={"GAN_CKPT": str(dcgan_run)})
+    assert r.exit_code == 0 and "using $GAN_CKPT" in r.stderr
+    assert "thing" in [c["name"] for c in json.loads(r.stdout)["concepts"]]
+    recent = tmp_path / "recent"
+    Trainer(tiny_options(recent, "dcgan", steps=1), quiet=True).run()
+    r = gan("concept", "list", "--json", env={"GAN_CKPT": ""})
+    assert r.exit_code == 0 and str(recent) in r.stderr and "most recently trained" in r.stderr
+
+
+def test_conditional_concepts_carry_the_class(tmp_path):
+    out = tmp_path / "cgan"
+    Trainer(tiny_options(out, "cgan", steps=1), quiet=True).run()
+    assert gan("concept", "add", "circle", "-c", out, "--class", "circle").exit_code == 0
+    r = gan("concept", "add", "mixed", "-c", out, "--seeds", "0,1")
+    assert r.exit_code == 0, r.output
+    r = gan("arithmetic", "mixed + circle", "-c", out, "-o", tmp_path / "a.png")
+    assert r.exit_code == 0, r.output
+    r = gan("concept", "add", "x", "-c", out, "--images", tmp_path)
+    assert r.exit_code == 1 and "--class" in r.output
+
+
+# ---- project ------------------------------------------------------------------------------
+
+
+def test_projection_recovers_a_generated_image(dcgan_run, tmp_path):
+    target = tmp_path / "target.png"
+    assert gan("sample", dcgan_run, "-n", 1, "--seed", 123, "-o", target).exit_code == 0
+    Image.fromarray(tiles(png(target))[0]).save(target)  # the tile alone
+    other = tmp_path / "other.png"
+    gan("sample", dcgan_run, "-n", 1, "--seed", 7, "-o", other)
+    Image.fromarray(tiles(png(other))[0]).save(other)
+    start = np.abs(png(target).astype(float) - png(other).astype(float)).mean()
+
+    r = gan(
+        "project", dcgan_run, target, "-o", tmp_path / "z.safetensors", "--steps", 150, "--json"
+    )
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)["images"][0]
+    recon = png(tmp_path / "z.png")
+    assert recon.shape[1] == 2 + 2 * 18  # image | reconstruction
+    err = np.abs(tiles(recon)[0].astype(float) - tiles(recon)[1].astype(float)).mean()
+    assert err < 0.5 * start  # far closer than another sample of the same model
+    assert res["psnr"] > 20
+    from gancli.latent.io import load_latents
+
+    assert load_latents(tmp_path / "z.safetensors", 100).shape == (1, 100)
+
+
+def test_project_bad_input(dcgan_run, tmp_path):
+    r = gan("project", dcgan_run, tmp_path / "missing.png")
+    assert r.exit_code == 1 and "no image at" in r.output
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    r = gan("project", dcgan_run, tmp_path / "bad.png")
+    assert r.exit_code == 1 and "cannot read" in r.output and "Traceback" not in r.output
