@@ -1,0 +1,301 @@
+"""Latent arithmetic, walks and projection, judged on the procedural shapes whose attributes are known.
+
+    python benchmarks/latent_shapes.py                # train, then measure; writes docs
+    python benchmarks/latent_shapes.py --run DIR      # measure an existing shapes DCGAN
+    python benchmarks/latent_shapes.py --quick        # smoke run; prints only
+
+1. Train `gan train dcgan --data shapes` (32x32; `--width`, `--steps` below).
+2. Train a small CNN per attribute (shape, colour) on 9,000 real shapes; check it on 1,000 others.
+3. Exemplars, as a person would pick them from `gan sample --label-seeds`: among the samples
+   of seeds 0..N-1, those the classifiers label with probability > 0.9 for both attributes.
+4. Arithmetic in the DCGAN paper's form ("smiling woman - neutral woman + neutral man"):
+   `A1 S1 - A2 S1 + A2 S2` for colours A1 != A2 and shapes S1 != S2, which should show an
+   A1-coloured S2. Each concept averages 3 exemplars, as the paper did; each analogy is drawn
+   as `gan arithmetic` draws it (the result and 8 neighbours with +-0.25 uniform noise), and
+   the classifiers judge the 9 images: the rate at which both target attributes appear. The
+   same sums on the exemplars' pixels (the paper's baseline) are judged the same way.
+5. Smoothness: 100 random walks (the prior's default method, 16 frames each); for each, the
+   largest mean-absolute pixel change between adjacent frames over the walk's mean change.
+6. Projection: 20 generated images with known latents, projected as `gan project` does;
+   pixel error and PSNR, against the error of an unrelated sample of the same model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine_summary, markdown_table, today, write_section  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SECTION = "latent_shapes"
+IMAGES = REPO / "docs" / "images"
+CONFIDENT = 0.9
+
+
+def train(run: Path, steps: int, width: int, seed: int) -> float:
+    cmd = [sys.executable, "-m", "gancli", "train", "dcgan", "--data", "shapes"]
+    cmd += ["--steps", str(steps), "--width", str(width), "--seed", str(seed)]
+    cmd += ["--out", str(run), "--json", "--sample-every", str(max(1, steps // 4))]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def classifiers(epochs: int) -> tuple[dict, dict]:
+    """One SmallCNN per attribute, trained on 9,000 real shapes; accuracy on 1,000 others."""
+    from gancli.data import load_data, to_float
+    from gancli.metrics.classifier import predict, train_classifier
+
+    data = load_data("shapes", image_size=32)
+    nets, acc = {}, {}
+    for attr in ("shape", "colour"):
+        labels = torch.as_tensor(np.asarray(data.attributes[attr]))
+        k = len(data.attribute_names[attr])
+        net = train_classifier(data.x[:9000], labels[:9000], k, epochs=epochs, seed=0)
+        held = predict(net, to_float(data.x[9000:]))
+        nets[attr] = net
+        acc[attr] = float((held == labels[9000:]).float().mean())
+    return nets, acc
+
+
+@torch.no_grad()
+def judge(nets: dict, x: torch.Tensor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per attribute: predicted class and its probability, for images in [-1, 1]."""
+    out = {}
+    for attr, net in nets.items():
+        p = torch.cat([torch.softmax(net(x[i : i + 500]), 1) for i in range(0, len(x), 500)])
+        conf, cls = p.max(1)
+        out[attr] = (cls.numpy(), conf.numpy())
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--run", type=Path, help="an existing shapes DCGAN (skips training)")
+    p.add_argument("--out", type=Path, default=REPO / "runs" / "benchmarks" / "shapes-dcgan")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pool", type=int, default=3000, help="samples to pick exemplars from")
+    p.add_argument("--analogies", type=int, default=30)
+    p.add_argument("--classifier-epochs", type=int, default=5)
+    p.add_argument("--project-steps", type=int, default=500)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--no-write", action="store_true")
+    args = p.parse_args()
+    if args.quick:
+        args.steps, args.pool, args.analogies, args.no_write = 30, 300, 4, True
+        args.classifier_epochs, args.project_steps = 1, 20
+        args.out = Path("/tmp/gancli-latent-quick")
+    started = time.perf_counter()
+    torch.manual_seed(0)
+
+    from gancli.checkpoint import read_checkpoint
+    from gancli.data.shapes import COLOURS, SHAPES
+    from gancli.engine.model import load_model
+    from gancli.latent.priors import seeded_latents
+    from gancli.latent.project import project
+    from gancli.latent.walks import default_method, path
+    from gancli.render import grid, save_image, to_uint8_images
+
+    run = args.run
+    train_s = None
+    if run is None:
+        run = args.out
+        if not (run / "model.safetensors").exists():
+            train_s = train(run, args.steps, args.width, args.seed)
+            print(f"trained {run} in {train_s / 60:.1f} min", flush=True)
+    model = load_model(run, "cpu")
+    variant = model.variant
+    steps_trained = read_checkpoint(run).step
+
+    nets, acc = classifiers(args.classifier_epochs)
+    print(f"classifiers: held-out accuracy {acc}", flush=True)
+
+    # ---- exemplars: confidently labelled samples -------------------------------------------
+    z_pool = seeded_latents(variant, list(range(args.pool)))
+    x_pool = model.sample(z_pool, None)
+    verdict = judge(nets, x_pool)
+    (shape_c, shape_p), (col_c, col_p) = verdict["shape"], verdict["colour"]
+    sure = (shape_p > CONFIDENT) & (col_p > CONFIDENT)
+    by_pair: dict[tuple[int, int], list[int]] = {}
+    for i in np.flatnonzero(sure):
+        by_pair.setdefault((int(col_c[i]), int(shape_c[i])), []).append(int(i))
+    usable = {k: v for k, v in by_pair.items() if len(v) >= 3}
+    print(
+        f"{int(sure.sum())} of {args.pool} samples confidently labelled; "
+        f"{len(usable)} of {len(COLOURS) * len(SHAPES)} colour-shape pairs have 3 exemplars",
+        flush=True,
+    )
+
+    # ---- analogies --------------------------------------------------------------------------
+    rng = np.random.default_rng(0)
+    candidates = [
+        (a1, a2, s1, s2)
+        for a1 in range(len(COLOURS))
+        for a2 in range(len(COLOURS))
+        for s1 in range(len(SHAPES))
+        for s2 in range(len(SHAPES))
+        if a1 != a2 and s1 != s2 and all(k in usable for k in ((a1, s1), (a2, s1), (a2, s2)))
+    ]
+    rng.shuffle(candidates)
+    chosen = candidates[: args.analogies]
+    latent_hits, pixel_hits, attr_hits = [], [], {"shape": [], "colour": []}
+    centre_hits = []
+    figure = []
+    for n, (a1, a2, s1, s2) in enumerate(chosen):
+        ex = {k: usable[k][:3] for k in ((a1, s1), (a2, s1), (a2, s2))}
+
+        def mean_z(key, ex=ex):
+            return z_pool[ex[key]].mean(0)
+
+        def mean_x(key, ex=ex):
+            return x_pool[ex[key]].mean(0)
+
+        z = mean_z((a1, s1)) - mean_z((a2, s1)) + mean_z((a2, s2))
+        noise = (torch.rand(8, len(z), generator=torch.Generator().manual_seed(n)) * 2 - 1) * 0.25
+        zs = torch.cat([z[None] + noise[:4], z[None], z[None] + noise[4:]])
+        x = model.sample(zs, None)
+        v = judge(nets, x)
+        ok_shape, ok_col = v["shape"][0] == s2, v["colour"][0] == a1
+        latent_hits.append(float((ok_shape & ok_col).mean()))
+        centre_hits.append(float(ok_shape[4] & ok_col[4]))
+        attr_hits["shape"].append(float(ok_shape.mean()))
+        attr_hits["colour"].append(float(ok_col.mean()))
+        px = (mean_x((a1, s1)) - mean_x((a2, s1)) + mean_x((a2, s2))).clamp(-1, 1)
+        vp = judge(nets, px[None])
+        pixel_hits.append(float((vp["shape"][0][0] == s2) & (vp["colour"][0][0] == a1)))
+        if n < 6:
+            row = [mean_x((a1, s1)), mean_x((a2, s1)), mean_x((a2, s2)), px, x[4]]
+            figure.append(
+                torch.stack([model.sample(mean_z(k)[None], None)[0] for k in ex] + row[3:])
+            )
+        label = (
+            f"{COLOURS[a1]} {SHAPES[s1]} - {COLOURS[a2]} {SHAPES[s1]} + {COLOURS[a2]} {SHAPES[s2]}"
+        )
+        print(
+            f"{label}: latent {100 * latent_hits[-1]:.0f}%, pixels {'yes' if pixel_hits[-1] else 'no'}",
+            flush=True,
+        )
+
+    # ---- smoothness ---------------------------------------------------------------------------
+    method = default_method(variant.hyper.prior)
+    factors = []
+    g = torch.Generator().manual_seed(1)
+    for _ in range(100):
+        ends = variant.sample_z(2, g).cpu()
+        frames = model.sample(path(ends, 16, method), None)
+        change = (frames[1:] - frames[:-1]).abs().mean(dim=(1, 2, 3))
+        factors.append(float(change.max() / change.mean().clamp_min(1e-12)))
+    print(
+        f"smoothness ({method}): max/mean change median {statistics.median(factors):.2f}, "
+        f"worst {max(factors):.2f}",
+        flush=True,
+    )
+
+    # ---- projection ---------------------------------------------------------------------------
+    known = seeded_latents(variant, list(range(10_000, 10_020)))
+    targets = model.sample(known, None)
+    proj = project(model, targets, steps=args.project_steps)
+    others = model.sample(seeded_latents(variant, list(range(20_000, 20_020))), None)
+    baseline = (others - targets).pow(2).flatten(1).mean(1)
+    print(
+        f"projection: mse {float(proj.mse.mean()):.4f} (unrelated sample {float(baseline.mean()):.4f}), "
+        f"PSNR {float(proj.psnr.mean()):.1f} dB",
+        flush=True,
+    )
+    took = time.perf_counter() - started
+
+    if args.no_write:
+        return
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    if figure:
+        save_image(
+            grid(to_uint8_images(torch.cat(figure)), nrow=5), IMAGES / "shapes_arithmetic.png"
+        )
+    save_image(
+        grid(
+            to_uint8_images(
+                model.sample(
+                    path(variant.sample_z(2, torch.Generator().manual_seed(5)).cpu(), 12, method),
+                    None,
+                )
+            ),
+            nrow=12,
+        ),
+        IMAGES / "shapes_walk.png",
+    )
+    pairs = torch.cat([targets[:8], proj.images[:8]])
+    save_image(grid(to_uint8_images(pairs), nrow=8), IMAGES / "shapes_projection.png")
+
+    def pct(v):
+        return f"{100 * statistics.fmean(v):.1f}%"
+
+    table = markdown_table(
+        [
+            "judged by the classifiers",
+            f"latent arithmetic (9 images x {len(chosen)} analogies)",
+            "same sums on pixels",
+        ],
+        [
+            ["both target attributes", pct(latent_hits), pct(pixel_hits)],
+            ["target shape", pct(attr_hits["shape"]), "-"],
+            ["target colour", pct(attr_hits["colour"]), "-"],
+            ["the centre image only (no noise)", pct(centre_hits), "-"],
+        ],
+    )
+    trained = (
+        f"trained for this run in {train_s / 60:.1f} min"
+        if train_s is not None
+        else "trained earlier"
+    )
+    command = "python benchmarks/latent_shapes.py" + (
+        f" --steps {args.steps} --width {args.width}" if args.run is None else f" --run {args.run}"
+    )
+    body = "\n\n".join(
+        [
+            "## Latent space on shapes: arithmetic, walks, projection",
+            f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
+            "on a machine shared with other jobs).",
+            f"Model: `gan train dcgan --data shapes --width {args.width}` (32x32, the paper's "
+            f"optimiser), {steps_trained} steps, {trained}. Judges: a small CNN per attribute "
+            f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
+            f"colour {100 * acc['colour']:.1f}%.",
+            f"Exemplars: of the samples of seeds 0..{args.pool - 1}, {int(sure.sum())} are "
+            f"labelled with probability > {CONFIDENT} for both attributes; {len(usable)} of the "
+            f"{len(COLOURS) * len(SHAPES)} colour-shape pairs have at least 3. Analogies: "
+            f"{len(chosen)} random `A1 S1 - A2 S1 + A2 S2` (colours A1 != A2, shapes S1 != S2; "
+            "target: an A1 S2), each concept the mean of 3 exemplar latents; the result drawn "
+            "with 8 neighbours at +-0.25 uniform noise, as `gan arithmetic` does.",
+            table,
+            "Rows of the figure: the three concepts' images, the same sum on their exemplars' "
+            "pixels, and the latent result.",
+            "![arithmetic](images/shapes_arithmetic.png)",
+            f"Smoothness: 100 random {method} walks of 16 frames; the largest mean-absolute "
+            "change between adjacent frames is "
+            f"{statistics.median(factors):.2f}x the walk's mean change (median over walks; "
+            f"worst walk {max(factors):.2f}x; 1.0 would be perfectly even).",
+            "![walk](images/shapes_walk.png)",
+            f"Projection: 20 generated images with known latents, `gan project` defaults "
+            f"({args.project_steps} steps, 4 starts, pixels + discriminator features): mean "
+            f"pixel MSE {float(proj.mse.mean()):.4f} (PSNR {float(proj.psnr.mean()):.1f} dB) "
+            f"against {float(baseline.mean()):.4f} between each target and an unrelated sample. "
+            "Top: targets; bottom: reconstructions.",
+            "![projection](images/shapes_projection.png)",
+        ]
+    )
+    write_section(REPO / "docs" / "benchmarks.md", SECTION, body + "\n")
+    print("wrote docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
