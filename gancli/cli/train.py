@@ -6,6 +6,8 @@ import inspect
 from typing import Annotated, Any, Optional
 
 import typer
+from typer._click.exceptions import UsageError
+from typer.core import TyperCommand
 
 from gancli import variants
 from gancli.cli._common import (
@@ -225,7 +227,34 @@ def _add_variant_options(command: Any, cls: type[variants.Variant]) -> None:
     command.__signature__ = sig.replace(parameters=params)
 
 
+class VariantCommand(TyperCommand):
+    """A variant's command: an option that belongs to other variants says which ones."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from typer._click.exceptions import NoSuchOption
+
+        try:
+            return super().parse_args(ctx, args)
+        except NoSuchOption as e:
+            flag = e.option_name.split("=")[0]
+            owners = [
+                n
+                for n in variants.names()
+                for o in variants.get(n).options
+                if flag in (f"--{o.name.replace('_', '-')}", f"--no-{o.name.replace('_', '-')}")
+            ]
+            if not owners:
+                raise
+            own = [f"--{o.name.replace('_', '-')}" for o in variants.get(self.name).options]
+            mine = f"; {self.name}'s own options: {', '.join(own)}" if own else ""
+            raise UsageError(
+                f"{flag} is an option of {', '.join(owners)}, not of {self.name}{mine} "
+                f"(all options: gan train {self.name} --help)",
+                ctx,
+            ) from None
+
+
 for _name in variants.names():
     _cls = variants.get(_name)
     _fn = _make_command(_cls)
-    app.command(name=_name, help=_fn.__doc__, short_help=_cls.summary)(_fn)
+    app.command(name=_name, help=_fn.__doc__, short_help=_cls.summary, cls=VariantCommand)(_fn)

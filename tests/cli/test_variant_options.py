@@ -48,3 +48,22 @@ def test_option_values_reach_hyper_extra():
 def test_option_on_the_wrong_variant_is_a_usage_error():
     r = CliRunner().invoke(_app(), ["dcgan", "--unroll", "3"])
     assert r.exit_code == 2 and "--unroll" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["train", "dcgan", "--divergence", "kl"],
+            "--divergence is an option of fgan, not of dcgan",
+        ),
+        (["train", "dcgan", "--no-lookahead"], "--no-lookahead is an option of unrolled"),
+        (["train", "wgan", "--unroll", "2"], "wgan's own options: --clip"),
+    ],
+)
+def test_a_foreign_option_names_the_variants_it_belongs_to(args, says):
+    from gancli.cli import app
+
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    assert says in " ".join(r.output.replace("│", " ").split())
