@@ -20,6 +20,9 @@ from pathlib import Path
 import numpy as np
 
 MIB = 1024 * 1024
+# Benchmark runs are measurements, not models to keep: `gan train` would add each one to the
+# user's zoo. Their subprocesses inherit this.
+os.environ.setdefault("GAN_ZOO_REGISTER", "0")
 DEFAULT_DOC_HEADER = (
     "# Performance\n\n"
     "Every number on this page comes from a script in `benchmarks/` that anyone can re-run; "

@@ -78,6 +78,10 @@ def judge(nets: dict, x: torch.Tensor) -> dict[str, tuple[np.ndarray, np.ndarray
     return out
 
 
+def pct(values: list[float]) -> str:
+    return f"{100 * statistics.fmean(values):.1f}%" if values else "-"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", type=Path, help="an existing shapes DCGAN (skips training)")
@@ -87,6 +91,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--pool", type=int, default=3000, help="samples to pick exemplars from")
     p.add_argument("--analogies", type=int, default=30)
+    p.add_argument("--exemplars", default="3,10", help="exemplars per concept, one table row each")
     p.add_argument("--classifier-epochs", type=int, default=5)
     p.add_argument("--project-steps", type=int, default=500)
     p.add_argument("--quick", action="store_true")
@@ -130,10 +135,11 @@ def main() -> None:
     by_pair: dict[tuple[int, int], list[int]] = {}
     for i in np.flatnonzero(sure):
         by_pair.setdefault((int(col_c[i]), int(shape_c[i])), []).append(int(i))
-    usable = {k: v for k, v in by_pair.items() if len(v) >= 3}
+    counts = sorted({int(k) for k in args.exemplars.split(",")})
+    usable = {k: v for k, v in by_pair.items() if len(v) >= max(counts)}
     print(
-        f"{int(sure.sum())} of {args.pool} samples confidently labelled; "
-        f"{len(usable)} of {len(COLOURS) * len(SHAPES)} colour-shape pairs have 3 exemplars",
+        f"{int(sure.sum())} of {args.pool} samples confidently labelled; {len(usable)} of "
+        f"{len(COLOURS) * len(SHAPES)} colour-shape pairs have {max(counts)} exemplars",
         flush=True,
     )
 
@@ -149,41 +155,39 @@ def main() -> None:
     ]
     rng.shuffle(candidates)
     chosen = candidates[: args.analogies]
-    latent_hits, pixel_hits, attr_hits = [], [], {"shape": [], "colour": []}
-    centre_hits = []
+    rates: dict[int, dict[str, list[float]]] = {}
     figure = []
-    for n, (a1, a2, s1, s2) in enumerate(chosen):
-        ex = {k: usable[k][:3] for k in ((a1, s1), (a2, s1), (a2, s2))}
+    for count in counts:
+        r = rates[count] = {"both": [], "pixels": [], "shape": [], "colour": [], "centre": []}
+        for n, (a1, a2, s1, s2) in enumerate(chosen):
+            ex = {k: usable[k][:count] for k in ((a1, s1), (a2, s1), (a2, s2))}
 
-        def mean_z(key, ex=ex):
-            return z_pool[ex[key]].mean(0)
+            def mean_z(key, ex=ex):
+                return z_pool[ex[key]].mean(0)
 
-        def mean_x(key, ex=ex):
-            return x_pool[ex[key]].mean(0)
+            def mean_x(key, ex=ex):
+                return x_pool[ex[key]].mean(0)
 
-        z = mean_z((a1, s1)) - mean_z((a2, s1)) + mean_z((a2, s2))
-        noise = (torch.rand(8, len(z), generator=torch.Generator().manual_seed(n)) * 2 - 1) * 0.25
-        zs = torch.cat([z[None] + noise[:4], z[None], z[None] + noise[4:]])
-        x = model.sample(zs, None)
-        v = judge(nets, x)
-        ok_shape, ok_col = v["shape"][0] == s2, v["colour"][0] == a1
-        latent_hits.append(float((ok_shape & ok_col).mean()))
-        centre_hits.append(float(ok_shape[4] & ok_col[4]))
-        attr_hits["shape"].append(float(ok_shape.mean()))
-        attr_hits["colour"].append(float(ok_col.mean()))
-        px = (mean_x((a1, s1)) - mean_x((a2, s1)) + mean_x((a2, s2))).clamp(-1, 1)
-        vp = judge(nets, px[None])
-        pixel_hits.append(float((vp["shape"][0][0] == s2) & (vp["colour"][0][0] == a1)))
-        if n < 6:
-            row = [mean_x((a1, s1)), mean_x((a2, s1)), mean_x((a2, s2)), px, x[4]]
-            figure.append(
-                torch.stack([model.sample(mean_z(k)[None], None)[0] for k in ex] + row[3:])
-            )
-        label = (
-            f"{COLOURS[a1]} {SHAPES[s1]} - {COLOURS[a2]} {SHAPES[s1]} + {COLOURS[a2]} {SHAPES[s2]}"
-        )
+            z = mean_z((a1, s1)) - mean_z((a2, s1)) + mean_z((a2, s2))
+            g = torch.Generator().manual_seed(n)
+            noise = (torch.rand(8, len(z), generator=g) * 2 - 1) * 0.25
+            zs = torch.cat([z[None] + noise[:4], z[None], z[None] + noise[4:]])
+            x = model.sample(zs, None)
+            v = judge(nets, x)
+            ok_shape, ok_col = v["shape"][0] == s2, v["colour"][0] == a1
+            r["both"].append(float((ok_shape & ok_col).mean()))
+            r["centre"].append(float(ok_shape[4] & ok_col[4]))
+            r["shape"].append(float(ok_shape.mean()))
+            r["colour"].append(float(ok_col.mean()))
+            px = (mean_x((a1, s1)) - mean_x((a2, s1)) + mean_x((a2, s2))).clamp(-1, 1)
+            vp = judge(nets, px[None])
+            r["pixels"].append(float((vp["shape"][0][0] == s2) & (vp["colour"][0][0] == a1)))
+            if n < 6 and count == counts[0]:
+                shown = [model.sample(mean_z(k)[None], None)[0] for k in ex]
+                figure.append(torch.stack([*shown, px, x[4]]))
         print(
-            f"{label}: latent {100 * latent_hits[-1]:.0f}%, pixels {'yes' if pixel_hits[-1] else 'no'}",
+            f"{count} exemplars: both attributes {pct(r['both'])}, shape {pct(r['shape'])}, "
+            f"colour {pct(r['colour'])}, pixels {pct(r['pixels'])}",
             flush=True,
         )
 
@@ -237,20 +241,20 @@ def main() -> None:
     pairs = torch.cat([targets[:8], proj.images[:8]])
     save_image(grid(to_uint8_images(pairs), nrow=8), IMAGES / "shapes_projection.png")
 
-    def pct(v):
-        return f"{100 * statistics.fmean(v):.1f}%"
-
+    headers = ["exemplars per concept", "both target attributes", "target shape"]
+    headers += ["target colour", "centre image only (no noise)", "same sums on pixels"]
     table = markdown_table(
+        headers,
         [
-            "judged by the classifiers",
-            f"latent arithmetic (9 images x {len(chosen)} analogies)",
-            "same sums on pixels",
-        ],
-        [
-            ["both target attributes", pct(latent_hits), pct(pixel_hits)],
-            ["target shape", pct(attr_hits["shape"]), "-"],
-            ["target colour", pct(attr_hits["colour"]), "-"],
-            ["the centre image only (no noise)", pct(centre_hits), "-"],
+            [
+                f"{c}" + (" (the paper's)" if c == 3 else ""),
+                pct(r["both"]),
+                pct(r["shape"]),
+                pct(r["colour"]),
+                pct(r["centre"]),
+                pct(r["pixels"]),
+            ]
+            for c, r in rates.items()
         ],
     )
     trained = (
@@ -258,8 +262,14 @@ def main() -> None:
         if train_s is not None
         else "trained earlier"
     )
-    command = "python benchmarks/latent_shapes.py" + (
-        f" --steps {args.steps} --width {args.width}" if args.run is None else f" --run {args.run}"
+    command = (
+        "python benchmarks/latent_shapes.py"
+        + (
+            f" --steps {args.steps} --width {args.width}"
+            if args.run is None
+            else f" --run {args.run}"
+        )
+        + (f" --exemplars {args.exemplars}" if args.exemplars != "3,10" else "")
     )
     body = "\n\n".join(
         [
@@ -272,13 +282,14 @@ def main() -> None:
             f"colour {100 * acc['colour']:.1f}%.",
             f"Exemplars: of the samples of seeds 0..{args.pool - 1}, {int(sure.sum())} are "
             f"labelled with probability > {CONFIDENT} for both attributes; {len(usable)} of the "
-            f"{len(COLOURS) * len(SHAPES)} colour-shape pairs have at least 3. Analogies: "
-            f"{len(chosen)} random `A1 S1 - A2 S1 + A2 S2` (colours A1 != A2, shapes S1 != S2; "
-            "target: an A1 S2), each concept the mean of 3 exemplar latents; the result drawn "
-            "with 8 neighbours at +-0.25 uniform noise, as `gan arithmetic` does.",
+            f"{len(COLOURS) * len(SHAPES)} colour-shape pairs have at least {max(counts)}. "
+            f"Analogies: {len(chosen)} random `A1 S1 - A2 S1 + A2 S2` (colours A1 != A2, "
+            "shapes S1 != S2; target: an A1 S2), each concept the mean of the first K "
+            "exemplar latents of its pair; the result drawn with 8 neighbours at +-0.25 uniform "
+            "noise, as `gan arithmetic` does: 9 images judged per analogy (the pixel sums: 1).",
             table,
-            "Rows of the figure: the three concepts' images, the same sum on their exemplars' "
-            "pixels, and the latent result.",
+            f"Rows of the figure ({counts[0]} exemplars): the three concepts' images, the same "
+            "sum on their exemplars' pixels, and the latent result.",
             "![arithmetic](images/shapes_arithmetic.png)",
             f"Smoothness: 100 random {method} walks of 16 frames; the largest mean-absolute "
             "change between adjacent frames is "

@@ -1,25 +1,410 @@
-"""Name resolution for the CKPT argument of every command.
+"""The zoo, and the one place that turns a CKPT argument into a model file.
 
-Today a CKPT is a path: a `.safetensors` file, or a run folder / model folder holding
-`model.safetensors`.
+CKPT resolves, in this order:
+
+1. a path: a `.safetensors` file, or a run folder / zoo entry folder holding `model.safetensors`;
+2. a name in the local zoo (`$GAN_ZOO`, else the platform's user data folder, `gancli/zoo`);
+3. a name in the curated zoo shipped with gancli (a `zoo/` folder, one folder per entry);
+4. `hf://owner/repo[@revision]`: downloaded through huggingface_hub's cache, every file checked
+   against the hash the Hub reports (see gancli.hub).
+
+An unknown or ambiguous name is refused with one line naming the closest entries.
+
+An entry is a folder: `model.safetensors`, `README.md` (a Hub model card), and, when there
+are any, `concepts.safetensors`, `samples.png` and `metrics.json`; the same files go to and
+come from the Hub. `origin.json` says where the entry came from and never leaves the machine.
+Entries are written into a temporary folder and renamed into place, so a failed or interrupted
+write leaves the zoo as it was.
 """
 
 from __future__ import annotations
 
+import datetime
+import difflib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gancli.checkpoint import model_path
 from gancli.errors import GanError
 
+ZOO_ENV = "GAN_ZOO"
+REGISTER_ENV = "GAN_ZOO_REGISTER"
+MODEL_FILE = "model.safetensors"
+CARD_FILE = "README.md"
+CONCEPTS_FILE = "concepts.safetensors"
+SAMPLES_FILE = "samples.png"
+RESULTS_FILE = "metrics.json"
+ENTRY_FILES = (MODEL_FILE, CARD_FILE, CONCEPTS_FILE, SAMPLES_FILE, RESULTS_FILE)
+ORIGIN_FILE = "origin.json"
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+NAME_RULE = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+# ---- where the zoos are ----------------------------------------------------------------------
+
+
+def root() -> Path:
+    """The local zoo: $GAN_ZOO, else the user data folder (e.g. ~/.local/share/gancli/zoo)."""
+    env = os.environ.get(ZOO_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("gancli", appauthor=False)) / "zoo"
+
+
+def curated_roots() -> list[Path]:
+    """Where the curated zoo may live: `zoo/` at the top of a source checkout (beside
+    pyproject.toml), `gancli/curated/` inside an installed package, or `share/gancli/zoo` under
+    the installation prefix. The first that holds an entry wins for that entry's name."""
+    package = Path(__file__).resolve().parent
+    candidates = []
+    if (package.parent / "pyproject.toml").exists():
+        candidates.append(package.parent / "zoo")
+    candidates += [package / "curated", Path(sys.prefix) / "share" / "gancli" / "zoo"]
+    return [p for p in dict.fromkeys(candidates) if p.is_dir()]
+
+
+def check_name(name: str) -> str:
+    """A zoo name is a plain folder name: no separators, no '..', nothing odd."""
+    if not NAME_RE.fullmatch(name or ""):
+        raise GanError(f"bad zoo name {name!r}: use {NAME_RULE} (e.g. mnist5k-dcgan)")
+    return name
+
+
+def safe_name(text: str) -> str:
+    """A valid zoo name made from any text (a run folder's name, a repo's name)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).lstrip("._-")[:64].rstrip("._-")
+    return name or "model"
+
+
+# ---- entries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    path: Path
+    curated: bool = False
+
+    @property
+    def model(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def where(self) -> str:
+        return "curated" if self.curated else "local"
+
+    def origin(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.path / ORIGIN_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def files(self) -> list[Path]:
+        return [self.path / f for f in ENTRY_FILES if (self.path / f).is_file()]
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.files())
+
+
+def _scan(folder: Path, curated: bool) -> dict[str, Entry]:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return {}
+    return {
+        p.name: Entry(p.name, p, curated)
+        for p in children
+        if NAME_RE.fullmatch(p.name) and (p / MODEL_FILE).is_file()
+    }
+
+
+def local_entries() -> dict[str, Entry]:
+    return _scan(root(), curated=False)
+
+
+def curated_entries() -> dict[str, Entry]:
+    found: dict[str, Entry] = {}
+    for folder in curated_roots():
+        for name, entry in _scan(folder, curated=True).items():
+            found.setdefault(name, entry)
+    return found
+
+
+def entries() -> list[Entry]:
+    """Every entry a name reaches: local ones, then curated ones not shadowed by a local one."""
+    local = local_entries()
+    curated = [e for n, e in curated_entries().items() if n not in local]
+    return list(local.values()) + curated
+
+
+def find(name: str) -> Entry | None:
+    return local_entries().get(name) or curated_entries().get(name)
+
+
+def get(name: str, local_only: bool = False) -> Entry:
+    """The entry called `name`, or one line naming the closest ones."""
+    check_name(name)
+    entry = local_entries().get(name) if local_only else find(name)
+    if entry is not None:
+        return entry
+    if local_only and name in curated_entries():
+        raise GanError(f"'{name}' is in the curated zoo shipped with gancli, not the local zoo")
+    raise _unknown(name, local_only)
+
+
+def _unknown(name: str, local_only: bool = False) -> GanError:
+    names = sorted(local_entries()) if local_only else sorted({e.name for e in entries()})
+    starting = [n for n in names if n.lower().startswith(name.lower())]
+    if len(starting) > 1:
+        return GanError(f"'{name}' is ambiguous: {', '.join(starting[:6])}; give the full name")
+    lower = {n.lower(): n for n in names}
+    close = [lower[c] for c in difflib.get_close_matches(name.lower(), list(lower), 3, 0.5)]
+    close += [n for n in starting if n not in close]
+    where = "the local zoo" if local_only else "a path, nor in the local or curated zoo"
+    hint = f"; closest: {', '.join(close)}" if close else "; gan zoo list shows the zoo"
+    return GanError(f"no model '{name}': not {where}{hint}")
+
+
+# ---- resolution --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """A resolved CKPT: the model file and where it was found."""
+
+    path: Path
+    source: str  # "path" | "local" | "curated" | "hf"
+    name: str | None = None  # the zoo name, or owner/repo@commit
+
+
+def _looks_like_path(text: str) -> bool:
+    return (
+        "/" in text or "\\" in text or text.endswith(".safetensors") or text.startswith(("~", "."))
+    )
+
+
+def locate(ckpt: str) -> Located:
+    """Where the model that `ckpt` names is, in the order of the module docstring."""
+    if ckpt.startswith("hf://"):
+        from gancli import hub
+
+        repo_id, revision = hub.parse(ckpt)
+        folder, commit = hub.fetch(repo_id, revision)
+        return Located(model_path(folder), "hf", f"{repo_id}@{commit}")
+    path = Path(ckpt).expanduser()
+    if path.exists():
+        return Located(model_path(path), "path")
+    if _looks_like_path(ckpt):
+        hint = ""
+        if re.fullmatch(r"[\w.-]+/[\w.-]+(@[\w./-]+)?", ckpt):
+            hint = f" (for a Hugging Face Hub repo, write hf://{ckpt})"
+        raise GanError(f"no checkpoint '{ckpt}': no such file or folder{hint}")
+    if not NAME_RE.fullmatch(ckpt):
+        raise GanError(
+            f"no checkpoint {ckpt!r}: not a file or folder, and not a zoo name ({NAME_RULE})"
+        )
+    entry = find(ckpt)
+    if entry is None:
+        raise _unknown(ckpt)
+    return Located(model_path(entry.path), entry.where, entry.name)
+
 
 def resolve(ckpt: str) -> Path:
-    """The model file that `ckpt` names."""
-    if ckpt.startswith("hf://"):
+    """The model file that `ckpt` names: a path, a zoo name or hf://owner/repo[@revision]."""
+    return locate(ckpt).path
+
+
+def load(ckpt: str, device: Any = "cpu") -> Any:
+    """The model that `ckpt` names, ready to sample: `load("hf://owner/repo").sample(z)`."""
+    from gancli.engine.model import load_model
+
+    return load_model(resolve(ckpt), device)
+
+
+# ---- writing entries ---------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _install(name: str, write: Callable[[Path], None], replace: bool) -> Entry:
+    """Build an entry in a temporary folder with `write`, then rename it into place."""
+    check_name(name)
+    zoo = root()
+    zoo.mkdir(parents=True, exist_ok=True)
+    dest = zoo / name
+    if dest.exists() and not replace:
         raise GanError(
-            f"cannot load {ckpt}: Hugging Face Hub checkpoints are not supported yet; "
-            "download the repo's model.safetensors and pass its path"
+            f"the zoo already has '{name}' ({dest}): pass --force to replace it, "
+            "or --name to choose another name"
         )
-    path = Path(ckpt).expanduser()
-    if not path.exists():
-        raise GanError(f"no checkpoint '{ckpt}': no such file or folder")
-    return model_path(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=zoo))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would hide a shared zoo's entries
+        write(tmp)
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=zoo))
+            os.rename(dest, old / name)
+            try:
+                os.rename(tmp, dest)
+            except OSError:
+                os.rename(old / name, dest)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, dest)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise GanError(f"cannot write the zoo entry {dest}: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Entry(name, dest)
+
+
+def _entry_sources(model_file: Path, samples: Path | None, with_card: bool) -> dict[str, Path]:
+    """The files of a new entry for `model_file`, taken from beside it."""
+    from gancli.describe import concepts_file
+
+    files = {MODEL_FILE: model_file}
+    if concepts_file(model_file).is_file():
+        files[CONCEPTS_FILE] = concepts_file(model_file)
+    folder = model_file.parent
+    if model_file.name == MODEL_FILE:  # a run folder or an entry: its other files are its own
+        if (folder / RESULTS_FILE).is_file():
+            files[RESULTS_FILE] = folder / RESULTS_FILE
+        if with_card and (folder / CARD_FILE).is_file():
+            files[CARD_FILE] = folder / CARD_FILE
+        if samples is None and (folder / SAMPLES_FILE).is_file():
+            samples = folder / SAMPLES_FILE
+    if samples is not None:
+        files[SAMPLES_FILE] = samples
+    return files
+
+
+def add(
+    name: str,
+    model_file: Path,
+    origin: dict[str, Any],
+    *,
+    replace: bool = False,
+    samples: Path | None = None,
+    keep_card: bool = False,
+    extra: dict[str, Path] | None = None,
+) -> Entry:
+    """Copy `model_file` (and its concepts, metrics and sample grid) into the zoo as `name`.
+
+    The card is written from the model unless `keep_card` and a README.md is beside it."""
+    from gancli import describe, modelcard
+
+    check_name(name)
+    describe.read_config(model_file)  # refuse a broken model before touching the zoo
+    files = {**_entry_sources(model_file, samples, keep_card), **(extra or {})}
+
+    def write(tmp: Path) -> None:
+        for dst, src in files.items():
+            shutil.copyfile(src, tmp / dst)
+        if CARD_FILE not in files:
+            summary = describe.summarize(tmp / MODEL_FILE)
+            card = modelcard.render(summary, name, samples=SAMPLES_FILE in files)
+            (tmp / CARD_FILE).write_text(card, encoding="utf-8")
+        (tmp / ORIGIN_FILE).write_text(json.dumps({**origin, "added": _now()}, indent=1) + "\n")
+
+    return _install(name, write, replace)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def latest_grid(run: Path) -> Path | None:
+    grids = sorted((run / "samples").glob("step_*.png"))
+    return grids[-1] if grids else None
+
+
+def register_run(run: Path) -> Entry | None:
+    """Put a finished run's model in the local zoo under the run folder's name; None when
+    $GAN_ZOO_REGISTER is 0 (for benchmarks and scripted sweeps).
+
+    The entry of an earlier registration of the same run is replaced (the files only it holds,
+    such as concepts made on the entry, are kept); a name taken by another model gets -2, -3..."""
+    if os.environ.get(REGISTER_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    run = run.resolve()
+    base = safe_name(run.name)
+    local = local_entries()
+    samples = latest_grid(run)
+    new = _entry_sources(run / MODEL_FILE, samples, with_card=False)
+    name, i = base, 1
+    while name in local:
+        old = local[name]
+        if old.origin().get("run") == str(run):
+            kept = {
+                f: old.path / f
+                for f in (CONCEPTS_FILE, RESULTS_FILE)
+                if (old.path / f).is_file() and f not in new
+            }
+            clash = any(
+                (old.path / f).is_file() and not _same_file(old.path / f, src)
+                for f, src in new.items()
+                if f in (CONCEPTS_FILE, RESULTS_FILE)
+            )
+            if not clash:
+                origin = {"source": "train", "run": str(run)}
+                return add(
+                    name, run / MODEL_FILE, origin, replace=True, samples=samples, extra=kept
+                )
+        i += 1
+        name = f"{base[:60]}-{i}"
+    return add(name, run / MODEL_FILE, {"source": "train", "run": str(run)}, samples=samples)
+
+
+def remove(name: str) -> Entry:
+    entry = get(name, local_only=True)
+    trash = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".rm", dir=entry.path.parent))
+    try:
+        os.rename(entry.path, trash / name)
+    except OSError as e:
+        shutil.rmtree(trash, ignore_errors=True)
+        raise GanError(f"cannot remove {entry.path}: {e.strerror or e}") from None
+    shutil.rmtree(trash, ignore_errors=True)
+    return entry
+
+
+def export(name: str, dest: Path, force: bool = False) -> list[Path]:
+    """Copy an entry's files (what would go to the Hub) into the folder `dest`."""
+    from gancli.checkpoint import atomic_write
+
+    entry = get(name)
+    if dest.exists() and not dest.is_dir():
+        raise GanError(f"{dest} is a file; export writes into a folder")
+    sources = entry.files()
+    taken = [dest / p.name for p in sources if (dest / p.name).exists()]
+    if taken and not force:
+        shown = ", ".join(str(p) for p in taken[:3])
+        raise GanError(
+            f"{shown} already exist{'s' if len(taken) == 1 else ''}: pass --force to overwrite"
+        )
+    written = []
+    for src in sources:
+        target = dest / src.name
+        atomic_write(target, lambda tmp, src=src: shutil.copyfile(src, tmp))
+        written.append(target)
+    return written

@@ -11,6 +11,7 @@ import pytest
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="gancli-tests-"))
 os.environ.setdefault("GANCLI_CACHE", str(_SESSION_DIR / "cache"))
 os.environ.setdefault("GANCLI_DATA", str(_SESSION_DIR / "datasets"))
+os.environ.setdefault("GAN_ZOO", str(_SESSION_DIR / "zoo"))
 os.environ["GANCLI_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.pop("GANCLI_DEBUG", None)

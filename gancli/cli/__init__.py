@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from gancli import __version__
-from gancli.cli import arithmetic, concept, interpolate, project, sample, train
+from gancli.cli import arithmetic, concept, evaluate, interpolate, project, sample, train
+from gancli.cli import info as info_command
+from gancli.cli import zoo as zoo_command
 from gancli.cli._common import GanGroup, state
 
 app = typer.Typer(
@@ -49,6 +51,9 @@ app.command("interpolate")(interpolate.interpolate)
 app.command("arithmetic")(arithmetic.arithmetic)
 app.add_typer(concept.app, name="concept")
 app.command("project")(project.project)
+app.command("evaluate")(evaluate.evaluate)
+app.command("info", cls=info_command.QuickHelpCommand)(info_command.info)
+app.add_typer(zoo_command.app, name="zoo")
 
 
 def main() -> None:

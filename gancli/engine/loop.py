@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -359,7 +360,27 @@ class Trainer:
                     path = self.save()
                     last_good = self.step
                     rep.event("checkpoint", path=str(path), step=self.step)
+            entry = self.register()
+            if entry is not None:
+                rep.event("zoo", entry=entry.name, path=str(entry.path))
             rep.event(
                 "done", checkpoint=str(self.out / MODEL_FILE), step=self.step, gancli=__version__
             )
+        if entry is not None and not (self.quiet or self.json_lines):
+            print(f"added to the zoo as {entry.name}: gan sample {entry.name}", file=sys.stderr)
         return self.out / MODEL_FILE
+
+    def register(self) -> Any:
+        """Put the final model in the local zoo under the run's name (on rank 0 only); a
+        failure there is a warning, never a failed run."""
+        dist = torch.distributed
+        if dist.is_available() and dist.is_initialized() and dist.get_rank() != 0:
+            return None
+        from gancli.zoo import register_run
+
+        try:
+            return register_run(self.out)
+        except (GanError, OSError) as e:
+            if not self.quiet:
+                print(f"warning: the model was not added to the zoo: {e}", file=sys.stderr)
+            return None

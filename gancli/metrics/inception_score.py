@@ -1,0 +1,37 @@
+"""Inception Score (Salimans et al. 2016): exp(E_x KL(p(y|x) || p(y))), the mean and standard
+deviation over 10 splits of the samples, from the class logits of a feature extractor.
+
+Computed by torch-fidelity (`isc_features_to_metric`); on Inception it uses the 1008 logits
+without bias, as torch-fidelity and the original code do. The score lies between 1 and the
+number of classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from gancli.errors import GanError
+
+SPLITS = 10
+
+
+def inception_score(logits: Any, splits: int = SPLITS, seed: int = 0) -> tuple[float, float]:
+    """(mean, std) over `splits` groups of the samples, shuffled with `seed`."""
+    from torch_fidelity.metric_isc import (
+        KEY_METRIC_ISC_MEAN,
+        KEY_METRIC_ISC_STD,
+        isc_features_to_metric,
+    )
+
+    x = torch.as_tensor(logits).detach().cpu().double()
+    if splits < 1:
+        raise GanError(f"the Inception Score needs at least 1 split; got {splits}")
+    if len(x) < splits:
+        raise GanError(
+            f"the Inception Score splits the samples into {splits} groups, so it needs at least "
+            f"{splits} samples; got {len(x)}: raise -n or lower --is-splits"
+        )
+    out = isc_features_to_metric(x, splits=splits, shuffle=True, rng_seed=seed)
+    return float(out[KEY_METRIC_ISC_MEAN]), float(out[KEY_METRIC_ISC_STD])
