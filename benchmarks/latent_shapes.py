@@ -5,9 +5,10 @@
     python benchmarks/latent_shapes.py --quick        # smoke run; prints only
 
 1. Train `gan train dcgan --data shapes` (32x32; `--width`, `--steps` below).
-2. Train a small CNN per attribute (shape, colour) on 9,000 real shapes; check it on 1,000 others.
+2. Train a small CNN per attribute (shape, colour, size) on 9,000 real shapes; check it on 1,000 others.
 3. Exemplars, as a person would pick them from `gan sample --label-seeds`: among the samples
-   of seeds 0..N-1, those the classifiers label with probability > 0.9 for both attributes.
+   of seeds 0..N-1, the large shapes the classifiers label with probability > 0.9 for shape,
+   colour and size.
 4. Arithmetic in the DCGAN paper's form ("smiling woman - neutral woman + neutral man"):
    `A1 S1 - A2 S1 + A2 S2` for colours A1 != A2 and shapes S1 != S2, which should show an
    A1-coloured S2. Each concept averages 3 exemplars, as the paper did; each analogy is drawn
@@ -57,7 +58,7 @@ def classifiers(epochs: int) -> tuple[dict, dict]:
 
     data = load_data("shapes", image_size=32)
     nets, acc = {}, {}
-    for attr in ("shape", "colour"):
+    for attr in ("shape", "colour", "size"):
         labels = torch.as_tensor(np.asarray(data.attributes[attr]))
         k = len(data.attribute_names[attr])
         net = train_classifier(data.x[:9000], labels[:9000], k, epochs=epochs, seed=0)
@@ -89,7 +90,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--pool", type=int, default=3000, help="samples to pick exemplars from")
+    p.add_argument("--pool", type=int, default=5000, help="samples to pick exemplars from")
     p.add_argument("--analogies", type=int, default=30)
     p.add_argument("--exemplars", default="3,10", help="exemplars per concept, one table row each")
     p.add_argument("--classifier-epochs", type=int, default=5)
@@ -131,7 +132,10 @@ def main() -> None:
     x_pool = model.sample(z_pool, None)
     verdict = judge(nets, x_pool)
     (shape_c, shape_p), (col_c, col_p) = verdict["shape"], verdict["colour"]
-    sure = (shape_p > CONFIDENT) & (col_p > CONFIDENT)
+    size_c, size_p = verdict["size"]
+    # exemplars are large shapes (the small ones are a few pixels across at 32x32), confirmed
+    # by the classifiers for all three attributes
+    sure = (shape_p > CONFIDENT) & (col_p > CONFIDENT) & (size_p > CONFIDENT) & (size_c == 1)
     by_pair: dict[tuple[int, int], list[int]] = {}
     for i in np.flatnonzero(sure):
         by_pair.setdefault((int(col_c[i]), int(shape_c[i])), []).append(int(i))
@@ -279,9 +283,10 @@ def main() -> None:
             f"Model: `gan train dcgan --data shapes --width {args.width}` (32x32, the paper's "
             f"optimiser), {steps_trained} steps, {trained}. Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
-            f"colour {100 * acc['colour']:.1f}%.",
+            f"colour {100 * acc['colour']:.1f}%, size {100 * acc['size']:.1f}%.",
             f"Exemplars: of the samples of seeds 0..{args.pool - 1}, {int(sure.sum())} are "
-            f"labelled with probability > {CONFIDENT} for both attributes; {len(usable)} of the "
+            f"large shapes labelled with probability > {CONFIDENT} for shape, colour and size; "
+            f"{len(usable)} of the "
             f"{len(COLOURS) * len(SHAPES)} colour-shape pairs have at least {max(counts)}. "
             f"Analogies: {len(chosen)} random `A1 S1 - A2 S1 + A2 S2` (colours A1 != A2, "
             "shapes S1 != S2; target: an A1 S2), each concept the mean of the first K "

@@ -197,6 +197,11 @@ def evaluate(
         info(f"skipped {len(ref.skipped)} unreadable file(s) in {data}: {shown}")
 
     names = parse_metrics(metrics, kind)
+    if "modes" in names and kind == "image" and ref.name != "stacked-mnist":
+        raise GanError(
+            "modes counts the modes of a 2-D mixture (--data ring8, grid25) or Stacked MNIST's "
+            f"1,000 digit triples (--data stacked-mnist); {ref.name} has no modes to count"
+        )
     n_target = n if n is not None else (10_000 if kind == "image" else 2_500)
     out = out_dir if out_dir is not None else (path.parent if ckpt is not None else Path("."))
     proto = Protocol(
@@ -282,6 +287,11 @@ def _num(v: float | None, digits: int = 4) -> str:
 def _value(r: dict[str, Any]) -> tuple[str, str | None]:
     """The table cell of a result, and a note that says what it means, if it needs one."""
     m, v, d = r["metric"], r["value"], r.get("details", {})
+    if m == "modes" and "high_quality" not in d:
+        return f"{int(v)} / {d.get('total')}", (
+            f"modes: {int(v)} of {d.get('total')} digit triples seen (Stacked MNIST), "
+            f"KL {_num(d.get('kl'))} nats (one mode: 6.91)"
+        )
     if m == "modes":
         return f"{int(v)} / {d.get('total')}", (
             f"modes: {int(v)} of {d.get('total')} captured, {d.get('high_quality', 0.0):.1%} "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,6 +76,13 @@ def sample(
         ),
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Samples per forward pass.")] = 256,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="--out-dir: processes that encode PNGs while the generator runs (default: one "
+            "per core for 1,024 images or more; 0: encode in this process)."
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     device: DeviceOpt = "auto",
     json: JsonOpt = False,
@@ -147,7 +156,10 @@ def sample(
         nrow = nrow or len(seeds)
         seeds = [s for _ in zs for s in seeds]
 
-    x = model.sample(z, labels, ema=ema, batch=batch_size).cpu()
+    if batch_size < 1:
+        raise GanError("--batch-size must be at least 1")
+    # --out-dir alone streams: batches are generated and encoded as they come, never all held.
+    x = model.sample(z, labels, ema=ema, batch=batch_size).cpu() if output is not None else None
     if save_latents:
         write_latents(save_latents, z, prior=variant.hyper.prior)
     written = []
@@ -170,12 +182,28 @@ def sample(
             raise GanError(
                 "--out-dir writes one PNG per image; this model makes 2-D points: use -o"
             )
-        from PIL import Image
-
+        if rows_mode:
+            per_row = len(set(seeds))
+            names = [f"row{i // per_row:02d}_{s:06d}.png" for i, s in enumerate(seeds)]
+        else:
+            names = [f"{s:06d}.png" for s in seeds]
         out_dir.mkdir(parents=True, exist_ok=True)
-        for i, (s, img) in enumerate(zip(seeds, to_uint8_images(x))):
-            name = f"{s:06d}.png" if not rows_mode else f"row{i // len(set(seeds)):02d}_{s:06d}.png"
-            Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(out_dir / name)
+
+        def batches():
+            for i in range(0, len(z), batch_size):
+                part = (
+                    x[i : i + batch_size]
+                    if x is not None
+                    else model.sample(
+                        z[i : i + batch_size],
+                        None if labels is None else labels[i : i + batch_size],
+                        ema=ema,
+                        batch=batch_size,
+                    )
+                )
+                yield names[i : i + batch_size], to_uint8_images(part)
+
+        write_pngs(out_dir, batches(), len(z), workers)
         written.append(str(out_dir))
     if json:
         import json as _json
@@ -184,7 +212,7 @@ def sample(
             _json.dumps(
                 {
                     "checkpoint": str(resolve(ckpt)),
-                    "n": len(x),
+                    "n": len(z),
                     "seed": seed,
                     "ema": ema,
                     "outputs": written,
@@ -192,7 +220,7 @@ def sample(
             )
         )
     elif output != "-":
-        info(f"wrote {', '.join(written)} ({len(x)} samples)")
+        info(f"wrote {', '.join(written)} ({len(z)} samples)")
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -201,3 +229,62 @@ def _range(text: str) -> tuple[float, float]:
     except ValueError as e:
         raise GanError(f"--sweep-range takes LO,HI like -1,1; got {text!r}") from e
     return lo, hi
+
+
+# ---- many PNGs fast: encoding in worker processes while the generator runs -------------------
+
+PARALLEL_FROM = 1024  # fewer images than this are written here: starting workers costs more
+
+
+def encode_pngs(out_dir: str | Path, names: list[str], images: Any) -> int:
+    """Write uint8 (N, H, W, C) images as PNGs named `names` into `out_dir` (a worker's job)."""
+    from PIL import Image
+
+    out_dir = Path(out_dir)
+    for name, img in zip(names, images):
+        Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(out_dir / name)
+    return len(names)
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def write_pngs(
+    out_dir: Path, batches: Iterable[tuple[list[str], Any]], n: int, workers: int | None = None
+) -> None:
+    """Encode each (names, uint8 images) batch as it arrives. With workers, batches go to a
+    pool of processes (PNG encoding is CPU-bound Python + zlib, so threads would queue on the
+    GIL for small images) while this process generates the next ones; at most two batches per
+    worker wait in the queue, so memory stays bounded whatever n is."""
+    if workers is None:
+        workers = default_workers() if n >= PARALLEL_FROM else 0
+    if workers < 0:
+        raise GanError("--workers must be 0 or more")
+    if workers == 0:
+        for names, images in batches:
+            encode_pngs(out_dir, names, images)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # spawn, not fork: this process holds torch and its thread pools.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pending: set[Any] = set()
+        try:
+            for names, images in batches:
+                if len(pending) >= 2 * workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        f.result()
+                pending.add(pool.submit(encode_pngs, str(out_dir), names, images))
+            for f in pending:
+                f.result()
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
+import signal
+import subprocess
+import sys
 from typing import Annotated, Any, Optional
 
 import typer
@@ -19,7 +23,7 @@ from gancli.cli._common import (
     stdout_is_terminal,
 )
 from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
-from gancli.errors import GanError
+from gancli.errors import GanError, Interrupted
 
 app = typer.Typer(
     cls=QuickHelpGroup,
@@ -55,6 +59,62 @@ def _defaults_text(cls: type[variants.Variant]) -> str:
     return "\n\n".join(lines)
 
 
+def torchrun_command(gpus: int, argv: list[str]) -> list[str]:
+    """The torchrun command that runs `gan ARGV` (less --gpus) as `gpus` processes here."""
+    if gpus < 1:
+        raise GanError(f"--gpus must be at least 1; got {gpus}")
+    args, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--gpus":
+            skip = True
+        elif not arg.startswith("--gpus="):
+            args.append(arg)
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={gpus}",
+        "-m",
+        "gancli",
+        *args,
+    ]
+
+
+def launch_torchrun(gpus: int, argv: list[str]) -> int:
+    """Run the training under torchrun and return its exit code (130 when interrupted).
+
+    Ctrl-C reaches torchrun and its workers directly (one process group); SIGTERM sent to this
+    process is passed on to torchrun, which passes it to the workers: either way they save a
+    checkpoint at the same step and exit.
+    """
+    if os.environ.get("WORLD_SIZE"):
+        raise GanError("--gpus starts torchrun; this process already runs under it")
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise GanError("--gpus needs torch")
+    cmd = torchrun_command(gpus, argv)
+    info(f"starting: {' '.join(cmd[1:])}")
+    proc = subprocess.Popen(cmd)
+    seen: list[int] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        if signum == signal.SIGTERM:
+            proc.send_signal(signum)
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        rc = proc.wait()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    return 130 if seen and rc != 0 else rc
+
+
 def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per line
     def command(
         data: Annotated[
@@ -80,7 +140,11 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             typer.Option(help="Train for this many passes of D over the data instead of --steps."),
         ] = DEFAULTS.epochs,
         batch_size: Annotated[
-            int | None, typer.Option(help="Batch size (default: the paper's).")
+            int | None,
+            typer.Option(
+                help="Batch size (default: the paper's). With several processes it is the "
+                "global batch, split evenly over them."
+            ),
         ] = DEFAULTS.batch_size,
         lr: Annotated[float | None, typer.Option(help="Learning rate of both G and D.")] = None,
         lr_g: Annotated[float | None, typer.Option(help="Learning rate of G.")] = DEFAULTS.lr_g,
@@ -139,9 +203,20 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         device: DeviceOpt = DEFAULTS.device,
         json: JsonOpt = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+        gpus: Annotated[
+            int | None,
+            typer.Option(
+                help="Train on N GPUs of this machine: starts torchrun with N processes, one "
+                "per GPU (CPU processes with gloo where there is no GPU). For several "
+                "machines run torchrun yourself: torchrun ... -m gancli train ...",
+            ),
+        ] = None,
         **extra: Any,
     ) -> None:
-        from gancli.engine.loop import Trainer
+        if gpus is not None:
+            raise typer.Exit(launch_torchrun(gpus, sys.argv[1:]))
+        from gancli.engine.distributed import env_rank
+        from gancli.engine.loop import NonFinite, Trainer
 
         if resume is not None:
             from gancli.checkpoint import read_checkpoint
@@ -181,11 +256,24 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             extra=extra,
         )
         json_lines = json or not stdout_is_terminal()
-        trainer = Trainer(
-            opts, json_lines=json_lines, quiet=quiet, on_warning=lambda m: info(f"warning: {m}")
-        )
-        path = trainer.run()
-        if not json_lines and not quiet:
+        try:
+            trainer = Trainer(
+                opts,
+                json_lines=json_lines,
+                quiet=quiet,
+                on_warning=lambda m: info(f"warning: {m}"),
+            )
+            path = trainer.run()
+        except (NonFinite, Interrupted) as e:
+            # Every rank stops on these together; rank 0 alone says why.
+            if env_rank() == 0:
+                raise
+            raise typer.Exit(130 if isinstance(e, Interrupted) else 1) from None
+        except GanError as e:
+            if env_rank() == 0:
+                raise
+            raise GanError(f"process {env_rank()}: {e}") from e
+        if not json_lines and not quiet and env_rank() == 0:
             info(f"saved {path}  (sample it: gan sample {path.parent} -o grid.png)")
 
     command.__doc__ = f"{cls.summary}\n\n{_defaults_text(cls)}"

@@ -86,6 +86,8 @@ def load_data(
     }
     if name == "mnist5k":
         return builtins.load_mnist5k(**opts)
+    if name == "stacked-mnist":
+        return builtins.load_stacked_mnist(**opts)
     if name == "shapes":
         return builtins.load_shapes(seed=seed, **opts)
     return builtins.load_torchvision(name, **opts)

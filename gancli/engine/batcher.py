@@ -1,6 +1,12 @@
 """Device batches from the cached uint8 tensor: indexing, scaling and flips happen on the
 device, with no per-step PIL work. The data order comes from its own seeded generator, and
-its state is part of the training state so that a resumed run draws the same batches."""
+its state is part of the training state so that a resumed run draws the same batches.
+
+Under torchrun, `batch_size` is the global batch and rank r of `world` takes slice r of it:
+every rank walks the same seeded permutation (and draws the same flip mask for the whole
+batch), so the ranks' slices are disjoint within an epoch and together are exactly the batch a
+single process would draw. The state is therefore the same on every rank and for any number of
+ranks: a run resumed with another number of processes continues the same data order."""
 
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ class Batcher:
         seed: int = 0,
         flip: bool = False,
         channels_last: bool = False,
+        rank: int = 0,
+        world: int = 1,
     ) -> None:
         n = len(data)
         if batch_size > n:
@@ -30,6 +38,16 @@ class Batcher:
                 f"batch size {batch_size} is larger than the data set ({n} items); "
                 "pass a smaller --batch-size"
             )
+        if batch_size < world:
+            raise GanError(
+                f"--batch-size is the global batch, split over the {world} processes: "
+                f"{batch_size} leaves some of them nothing; pass at least {world}"
+            )
+        # This rank's slice of each global batch: sizes differ by at most one.
+        base, extra = divmod(batch_size, world)
+        self.local_batch = base + (rank < extra)
+        self.offset = rank * base + min(rank, extra)
+        self.share = self.local_batch / batch_size  # weight of this rank in global means
         self.kind = data.kind
         self.batch_size, self.device, self.flip = batch_size, device, flip and data.kind == "image"
         self.channels_last = channels_last and data.kind == "image"
@@ -61,14 +79,16 @@ class Batcher:
                 0,
                 self.epoch + 1,
             )
-        idx = self.perm[self.pos : self.pos + b]
+        start = self.pos + self.offset
+        idx = self.perm[start : start + self.local_batch]
         self.pos += b
         x = self.x[idx.to(self.x.device)].to(self.device, non_blocking=True)
         labels = self.labels[idx.to(self.labels.device)] if self.labels is not None else None
         if self.kind == "image":
             x = x.float().div_(127.5).sub_(1.0)
             if self.flip:
-                mask = (torch.rand(b, generator=self.gen) < 0.5).to(self.device)
+                mask = torch.rand(b, generator=self.gen) < 0.5  # the whole batch's
+                mask = mask[self.offset : self.offset + self.local_batch].to(self.device)
                 x = torch.where(mask[:, None, None, None], x.flip(-1), x)
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)

@@ -7,6 +7,7 @@ samples/step_NNNNNN.png from fixed latents, and metrics.jsonl.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import signal
@@ -29,6 +30,7 @@ from gancli.checkpoint import (
 )
 from gancli.engine.batcher import Batcher
 from gancli.engine.device import autocast, resolve_device, resolve_precision, seed_everything
+from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions
 from gancli.engine.progress import Clock, Reporter
@@ -102,7 +104,6 @@ class Trainer:
         from gancli.data import load_data
 
         self.opts, self.json_lines, self.quiet = opts, json_lines, quiet
-        warn = on_warning or (lambda msg: None)
         resume_ckpt = None
         if opts.resume:
             resume_ckpt = read_checkpoint(opts.resume)
@@ -125,7 +126,18 @@ class Trainer:
             saved.out = str(resume_ckpt.path.parent)
             self.opts = opts = saved
 
+        # Under torchrun: join the group (and take this rank's GPU). Only rank 0 talks and writes.
+        self.dist, self.device = Distributed.start(resolve_device(opts.device))
+        if not self.dist.is_main:
+            self.quiet = True
+        warn = (on_warning if self.dist.is_main else None) or (lambda msg: None)
+
+        # The first process on each machine builds the data cache; the others then read it.
+        if self.dist.local_rank != 0:
+            self.dist.barrier()
         self.data = load_data(opts.data, image_size=opts.image_size, channels=opts.channels, seed=0)
+        if self.dist.local_rank == 0:
+            self.dist.barrier()
         if self.data.skipped:
             names = ", ".join(self.data.skipped[:5]) + (
                 " ..." if len(self.data.skipped) > 5 else ""
@@ -139,7 +151,6 @@ class Trainer:
                 "or choose another --out"
             )
 
-        self.device = resolve_device(opts.device)
         self.precision = resolve_precision(opts.precision, self.device, self.data.kind)
         seed_everything(opts.seed)
 
@@ -155,6 +166,11 @@ class Trainer:
         self.model.config = config
         self.variant = self.model.variant
         hyper = self.variant.hyper
+        # One model on every rank (rank 0's), then each rank its own noise: rank 0 keeps the
+        # seed, so that a one-process run is unchanged.
+        self.dist.broadcast_modules(self.variant.nets, self.model.ema.net)
+        if self.dist.rank > 0:
+            seed_everything(derived_seed(opts.seed, self.dist.rank))
 
         conv = any(p.dim() == 4 for p in self.variant.nets.parameters())
         self.channels_last = opts.channels_last and conv and self.device.type != "mps"
@@ -176,6 +192,8 @@ class Trainer:
             seed=opts.seed,
             flip=flip,
             channels_last=self.channels_last,
+            rank=self.dist.rank,
+            world=self.dist.world,
         )
         self.total = self._total_steps()
         self.step = 0
@@ -226,26 +244,48 @@ class Trainer:
         if "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
         self.batcher.load_state_dict(state["batcher"])
-        _set_rng_state(state["rng"])
+        # Rank r continues its own saved noise stream; a rank the saved run did not have (it
+        # ran with fewer processes) starts one derived from the seed, its rank and the step.
+        rng = [state["rng"], *state.get("rng_ranks", [])]
+        if self.dist.rank < len(rng):
+            _set_rng_state(rng[self.dist.rank])
+        else:
+            seed_everything(derived_seed(self.opts.seed, self.dist.rank, step))
         self.step = step
 
     # ---- outputs -------------------------------------------------------------------------
 
     def save(self) -> Path:
+        """Write the checkpoint and the training state (rank 0). Every rank must call it at the
+        same step: it gathers each rank's RNG state. Weights, optimiser, scaler and data order
+        are the same on every rank, so rank 0's stand for all."""
+        rngs = self.dist.gather(_rng_state())
+        path = self.out / MODEL_FILE
+        if self.dist.is_main:
+            assert rngs is not None
+            self._write(rngs)
+        # No rank leaves before the checkpoint is on disk: a rank that exits (say, interrupted)
+        # makes torchrun stop the others.
+        self.dist.barrier()
+        return path
+
+    def _write(self, rngs: list[Any]) -> None:
+        path = self.out / MODEL_FILE
         state = {
             "step": self.step,
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "batcher": self.batcher.state_dict(),
-            "rng": _rng_state(),
+            "rng": rngs[0],
         }
+        if len(rngs) > 1:
+            state["rng_ranks"] = rngs[1:]
+            state["world_size"] = len(rngs)
         if self.scaler.is_enabled():
             state["scaler"] = self.scaler.state_dict()
         save_state(self.out / STATE_FILE, state)
-        path = self.out / MODEL_FILE
         self.model.save(path, self.step)
         remember(path)
-        return path
 
     def save_grid(self) -> Path:
         samples = self.model.sample(self.fixed_z, self.fixed_labels)
@@ -259,15 +299,27 @@ class Trainer:
         self._stop_signal = signum
 
     def run(self) -> Path:
-        self.out.mkdir(parents=True, exist_ok=True)
-        config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
-        atomic_write(self.out / "config.json", lambda tmp: Path(tmp).write_text(config_text))
+        if self.dist.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
+            atomic_write(self.out / "config.json", lambda tmp: Path(tmp).write_text(config_text))
         handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             return self._loop()
         finally:
-            for s, h in handlers.items():
-                signal.signal(s, h)
+            # A process of a multi-process run keeps catching signals while it winds down: when
+            # all stop together (a signal, a NaN), the first to exit makes torchrun send SIGTERM
+            # to the others, and rank 0 must still get to say why.
+            if not self.dist.enabled:
+                for s, h in handlers.items():
+                    signal.signal(s, h)
+            self.dist.close()
+
+    def _stopping(self) -> bool:
+        """A stop signal, as every rank agrees on it (one process: as this process saw it)."""
+        if self.dist.enabled:
+            return self.dist.stop_requested()
+        return self._stop_signal is not None
 
     def _loop(self) -> Path:
         opts, variant = self.opts, self.variant
@@ -276,7 +328,12 @@ class Trainer:
         sums: dict[str, torch.Tensor] = {}
         count, clock = 0, Clock()
         last_good = self.step if self.opts.resume else None
-        metrics = (self.out / "metrics.jsonl").open("a")
+        dist, share = self.dist, self.batcher.share
+        # Only rank 0 keeps the log; the others compute the same means (they take part in the
+        # reduction) and drop them.
+        metrics = (
+            (self.out / "metrics.jsonl").open("a") if dist.is_main else contextlib.nullcontext()
+        )
         with Reporter(self.total, self.step, self.json_lines, self.quiet) as rep, metrics:
             rep.event(
                 "start",
@@ -287,6 +344,7 @@ class Trainer:
                 precision=self.precision,
                 steps=self.total,
                 from_step=self.step,
+                **({"processes": dist.world} if dist.enabled else {}),
             )
             G.train()
             D.train()
@@ -299,18 +357,26 @@ class Trainer:
                         d_loss, d_logs = variant.d_loss(real, labels)
                     self.opt_d.zero_grad(set_to_none=True)
                     self.scaler.scale(d_loss).backward()
+                    dist.average_gradients(self.opt_d, share)
                     self.scaler.step(self.opt_d)
                     self.scaler.update()
                     variant.after_d_step()
-                    clock.tick(real.shape[0])
+                    clock.tick(self.batcher.batch_size)  # the global batch
                 with ctx:
                     g_loss, g_logs = variant.g_loss(real, labels)
                 self.opt_g.zero_grad(set_to_none=True)
                 self.scaler.scale(g_loss).backward()
+                # G's gradients, every net's batch-norm statistics and the stop flag, in one
+                # collective (after G's backward every forward of the step has run).
+                dist.average_gradients(
+                    self.opt_g, share, buffers_of=variant.nets, stop=self._stop_signal is not None
+                )
                 self.scaler.step(self.opt_g)
                 self.scaler.update()
                 self.model.ema.update(G, self.step)
                 self.step += 1
+                if dist.trace is not None:
+                    dist.trace_weights(self.step, self.model.tensors())
                 logs = {"d_loss": d_loss, "g_loss": g_loss, **d_logs, **g_logs}
                 for k, v in logs.items():  # accumulated on the device: no host sync per step
                     sums[k] = sums[k] + v.detach().float() if k in sums else v.detach().float()
@@ -320,8 +386,10 @@ class Trainer:
                 done = self.step >= self.total
                 due_log = self.step % opts.log_every == 0 or done
                 due_ckpt = self.step % opts.checkpoint_every == 0 or done
-                if due_log or due_ckpt or self._stop_signal is not None:
-                    means = {k: float(v) / count for k, v in sums.items()}
+                stopping = self._stopping()
+                # Every rank takes this branch at the same steps: the reduction is collective.
+                if due_log or due_ckpt or stopping:
+                    means = {k: float(v) / count for k, v in dist.reduce_sums(sums, share).items()}
                     if not all(math.isfinite(v) for v in means.values()):
                         bad = ", ".join(
                             f"{k}={v}" for k, v in means.items() if not math.isfinite(v)
@@ -344,17 +412,18 @@ class Trainer:
                             "img_per_s": clock.rate(),
                             "time": time.time(),
                         }
-                        metrics.write(json.dumps(record) + "\n")
-                        metrics.flush()
+                        if dist.is_main:
+                            metrics.write(json.dumps(record) + "\n")
+                            metrics.flush()
                         rep.log(record)
                         sums, count = {}, 0
-                if self._stop_signal is not None:
+                if stopping:
                     path = self.save()
                     raise Interrupted(
                         f"interrupted at step {self.step}; saved {path}; "
-                        f"continue with: gan train --resume {self.out}"
+                        f"continue with: gan train {self.variant.name} --resume {self.out}"
                     )
-                if self.step % opts.sample_every == 0 or done:
+                if (self.step % opts.sample_every == 0 or done) and dist.is_main:
                     rep.event("samples", path=str(self.save_grid()))
                 if due_ckpt:
                     path = self.save()
@@ -373,8 +442,7 @@ class Trainer:
     def register(self) -> Any:
         """Put the final model in the local zoo under the run's name (on rank 0 only); a
         failure there is a warning, never a failed run."""
-        dist = torch.distributed
-        if dist.is_available() and dist.is_initialized() and dist.get_rank() != 0:
+        if not self.dist.is_main:
             return None
         from gancli.zoo import register_run
 

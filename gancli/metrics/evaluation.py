@@ -364,6 +364,8 @@ def evaluate(
             _pr(add, fake_f.features, ref.features.features, feat, proto)
         elif m == "classes":
             _classes(add, fake_f.logits, ref.features.logits, extractor.class_names, feat)
+        elif m == "modes" and reference.kind == "image":
+            _stacked_modes(add, fake, reference, proto, device, note)
         elif m == "modes":
             _modes(add, fake, reference, tensor_sha256)
         elif m == "parzen":
@@ -487,6 +489,49 @@ def _modes(add: Any, fake: torch.Tensor, reference: Any, hash_fn: Any) -> None:
             "high_quality": r["high_quality"],
             "kl": None if math.isnan(r["kl"]) else r["kl"],
         },
+    )
+
+
+def _stacked_modes(
+    add: Any, fake: torch.Tensor, reference: Any, proto: Any, device: Any, note: Any
+) -> None:
+    """Stacked MNIST: every channel read by a digit classifier trained on mnist5k."""
+    from gancli.data import load_data
+    from gancli.metrics.features import build_extractor, data_hash
+    from gancli.metrics.stacked import stacked_modes
+
+    if reference.name != "stacked-mnist":
+        raise GanError(
+            "modes on images counts Stacked MNIST's 1,000 digit triples: use --data "
+            f"stacked-mnist (or a 2-D mixture); {reference.name} has no modes to count"
+        )
+    size = int(fake.shape[-1])
+    digits = load_data("mnist5k", image_size=size, channels=1)
+    reader = build_extractor(
+        "classifier",
+        digits,
+        data_hash(digits),
+        device,
+        classifier_epochs=proto.classifier_epochs,
+        note=note,
+    )
+    r = stacked_modes(fake, lambda x: reader(x).logits.argmax(1))
+    add(
+        "modes",
+        float(r["modes"]),
+        {
+            "features": "mnist5k digit classifier, per channel",
+            "features_hash": reader.weights_hash,
+            "resize": "none",
+            "n": len(fake),
+            "n_ref": None,
+            "reference_hash": "stacked-mnist/1000",
+            "protocol": {
+                "modes": "stacked-mnist",
+                "classifier_accuracy": reader.info.get("held_out_accuracy"),
+            },
+        },
+        details={"total": r["total"], "kl": r["kl"], "most_common": r["most_common"]},
     )
 
 
