@@ -104,6 +104,22 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
     done = read_checkpoint(out).step if (out / "model.safetensors").exists() else 0
     curve = [p for p in args.previous.get(seed, []) if p["step"] <= done]
     train_s = curve[-1]["train_s"] if curve else 0.0
+    if curve and curve[-1]["step"] < done:
+        # The checkpoint is ahead of the saved curve (an earlier call was stopped after
+        # training further): evaluate it where it is; its training time is the wall time
+        # between the two steps' records in metrics.jsonl.
+        stamps = {
+            r["step"]: r["time"]
+            for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
+            if "time" in r
+        }
+        last = curve[-1]["step"]
+        if last in stamps and done in stamps:
+            train_s += stamps[done] - stamps[last]
+        acc = code_accuracy(out / "model.safetensors", args.device)
+        logs = last_logs(out)
+        curve.append({"step": done, "train_s": train_s, **acc, "mi_c1": logs.get("mi_c1")})
+        print(f"seed {seed} step {done} (found): c1 accuracy {acc['accuracy']:.3f}", flush=True)
     marks = list(range(args.eval_every, args.steps, args.eval_every)) + [args.steps]
     for mark in (m for m in marks if m > done):
         if done == 0:
