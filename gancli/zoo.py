@@ -327,6 +327,23 @@ def add(
     return _install(name, write, replace)
 
 
+def refresh_card(folder: Path) -> bool:
+    """Rewrite the model card in `folder` from its model and metrics.json, if the card is
+    gancli's own (it carries the marker); a user's own card is left alone. True if rewritten."""
+    from gancli import describe, modelcard
+    from gancli.checkpoint import atomic_write
+
+    card = folder / CARD_FILE
+    if not (folder / MODEL_FILE).is_file() or not card.is_file():
+        return False
+    if modelcard.MARKER not in card.read_text(encoding="utf-8", errors="replace"):
+        return False
+    summary = describe.summarize(folder / MODEL_FILE)
+    text = modelcard.render(summary, folder.name, samples=(folder / SAMPLES_FILE).is_file())
+    atomic_write(card, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return True
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()

@@ -251,6 +251,10 @@ def evaluate(
         results_path = out / RESULTS_FILE
         merge_results(results_path, report.results)
         written.append(str(results_path))
+        from gancli.zoo import refresh_card
+
+        if refresh_card(out):  # a zoo entry (or any folder with gancli's card): its card too
+            written.append(str(out / "README.md"))
     if json:
         import json as _json
 

@@ -213,3 +213,16 @@ def test_reference_folder_with_a_broken_image_and_fid_of_a_set_with_itself(real_
     fid, precision, recall = json.loads(r.stdout)["results"]
     assert abs(fid["value"]) < 1e-6 and fid["receipt"]["features"] == "pixels"
     assert precision["value"] == recall["value"] == 1.0
+
+
+def test_results_reach_the_zoo_entrys_card(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ZOO", str(tmp_path / "zoo"))
+    run = tmp_path / "cardrun"
+    Trainer(tiny_options(run, "dcgan", steps=1), quiet=True).run()
+    entry = tmp_path / "zoo" / "cardrun"
+    card = (entry / "README.md").read_text()
+    assert "fid" not in card.lower()
+    out = evaluate_json("cardrun", *OFFLINE, "-m", "fid", "-n", "64")
+    assert str(entry / "README.md") in out["outputs"] and (entry / "metrics.json").is_file()
+    card = (entry / "README.md").read_text()
+    assert "fid" in card.lower()  # the card's metrics table and front matter carry it
