@@ -23,6 +23,7 @@ def test_builtin_names_sorted_and_complete():
     assert names == sorted(names)
     assert set(names) == {
         "mnist5k",
+        "stacked-mnist",
         "mnist",
         "fashion-mnist",
         "cifar10",
