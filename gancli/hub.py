@@ -350,6 +350,30 @@ def card_for_push(entry_dir: Path, name: str, repo_id: str) -> str:
     return modelcard.with_front_matter(text, modelcard.front_matter(summary))
 
 
+def public_model_bytes(model_file: Path) -> bytes:
+    """The model file as it goes to the Hub: the same tensors, with the local paths in its
+    training settings (run folder, data folder, resumed run) cut to their last component, so
+    a push never publishes the layout of the machine it came from."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import save
+
+    with safe_open(str(model_file), framework="pt") as f:
+        meta = dict(f.metadata() or {})
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    config = json.loads(meta.get("config", "{}"))
+    train = config.get("train") or {}
+    for key in ("out", "data", "resume"):
+        value = train.get(key)
+        if isinstance(value, str) and ("/" in value or "\\" in value):
+            train[key] = Path(value.rstrip("/\\")).name or value
+    if train:
+        config["train"] = train
+        meta["config"] = json.dumps(config, sort_keys=True)
+    return save(tensors, metadata=meta)
+
+
 def push(
     entry_dir: Path,
     name: str,
@@ -376,7 +400,13 @@ def push(
             api.create_branch(repo_id, branch=branch, exist_ok=True)
         remote = set(api.list_repo_files(repo_id, revision=branch))
         ops: list[Any] = [
-            CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(entry_dir / f)) for f in files
+            CommitOperationAdd(
+                path_in_repo=f,
+                path_or_fileobj=public_model_bytes(entry_dir / f)
+                if f == MODEL_FILE
+                else str(entry_dir / f),
+            )
+            for f in files
         ]
         ops.append(CommitOperationAdd(path_in_repo=CARD_FILE, path_or_fileobj=card.encode()))
         stale = [f for f in ENTRY_FILES if f in remote and f not in files and f != CARD_FILE]

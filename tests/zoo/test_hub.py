@@ -93,8 +93,20 @@ def test_push_then_pull_round_trip(pushed, hub, zoo_dir):
         and got["commit"] == got["commit"].lower()
         and len(got["commit"]) == 40
     )
-    for f in ("model.safetensors", "concepts.safetensors", "samples.png"):
+    for f in ("concepts.safetensors", "samples.png"):
         assert sha256(entry / f) == sha256(zoo_dir / "tiny" / f)
+    # the model: the same tensors, and no local paths in what went public
+    from safetensors import safe_open
+
+    with (
+        safe_open(str(entry / "model.safetensors"), "pt") as a,
+        safe_open(str(zoo_dir / "tiny" / "model.safetensors"), "pt") as b,
+    ):
+        assert sorted(a.keys()) == sorted(b.keys())
+        assert all(a.get_tensor(k).equal(b.get_tensor(k)) for k in a.keys())
+        pushed_train = json.loads(a.metadata()["config"])["train"]
+        local_train = json.loads(b.metadata()["config"])["train"]
+    assert "/" in local_train["out"] and pushed_train["out"] == Path(local_train["out"]).name
     assert (entry / "README.md").read_text() == card
     origin = json.loads((entry / "origin.json").read_text())
     assert origin["repo"] == pushed and origin["commit"] == got["commit"]
@@ -105,8 +117,9 @@ def test_push_then_pull_round_trip(pushed, hub, zoo_dir):
     out = ok(gan("zoo", "info", "copy"))
     assert f"hf://{pushed}@main" in out and "red" in out
     assert "already" in ok(gan("zoo", "pull", pushed, "--name", "copy"))
+    before = sha256(zoo_dir / "tiny" / "model.safetensors")
     one_line_error(gan("zoo", "pull", pushed, "--name", "tiny"), "already has 'tiny'", "--force")
-    assert sha256(zoo_dir / "tiny" / "model.safetensors") == sha256(entry / "model.safetensors")
+    assert sha256(zoo_dir / "tiny" / "model.safetensors") == before  # nothing overwritten
 
 
 def test_hf_ckpt_works_everywhere_and_offline_uses_the_cache(pushed, hub, tmp_path, monkeypatch):
