@@ -108,7 +108,7 @@ def main() -> None:
     from gancli.checkpoint import read_checkpoint
     from gancli.data.shapes import COLOURS, SHAPES
     from gancli.engine.model import load_model
-    from gancli.latent.priors import seeded_latents
+    from gancli.latent.priors import renormalize, seeded_latents
     from gancli.latent.project import project
     from gancli.latent.walks import default_method, path
     from gancli.render import grid, save_image, to_uint8_images
@@ -159,10 +159,16 @@ def main() -> None:
     ]
     rng.shuffle(candidates)
     chosen = candidates[: args.analogies]
-    rates: dict[int, dict[str, list[float]]] = {}
+    rates: dict[tuple[int, bool], dict[str, list[float]]] = {}
     figure = []
-    for count in counts:
-        r = rates[count] = {"both": [], "pixels": [], "shape": [], "colour": [], "centre": []}
+    for count, renorm in [(c, r) for c in counts for r in (False, True)]:
+        r = rates[(count, renorm)] = {
+            "both": [],
+            "pixels": [],
+            "shape": [],
+            "colour": [],
+            "centre": [],
+        }
         for n, (a1, a2, s1, s2) in enumerate(chosen):
             ex = {k: usable[k][:count] for k in ((a1, s1), (a2, s1), (a2, s2))}
 
@@ -173,6 +179,8 @@ def main() -> None:
                 return x_pool[ex[key]].mean(0)
 
             z = mean_z((a1, s1)) - mean_z((a2, s1)) + mean_z((a2, s2))
+            if renorm:  # gan arithmetic --renorm
+                z = renormalize(z[None], variant.hyper.prior, variant.hyper.z_dim)[0]
             g = torch.Generator().manual_seed(n)
             noise = (torch.rand(8, len(z), generator=g) * 2 - 1) * 0.25
             zs = torch.cat([z[None] + noise[:4], z[None], z[None] + noise[4:]])
@@ -186,11 +194,11 @@ def main() -> None:
             px = (mean_x((a1, s1)) - mean_x((a2, s1)) + mean_x((a2, s2))).clamp(-1, 1)
             vp = judge(nets, px[None])
             r["pixels"].append(float((vp["shape"][0][0] == s2) & (vp["colour"][0][0] == a1)))
-            if n < 6 and count == counts[0]:
+            if n < 6 and count == counts[0] and not renorm:
                 shown = [model.sample(mean_z(k)[None], None)[0] for k in ex]
                 figure.append(torch.stack([*shown, px, x[4]]))
         print(
-            f"{count} exemplars: both attributes {pct(r['both'])}, shape {pct(r['shape'])}, "
+            f"{count} exemplars{', renormalised' if renorm else ''}: both attributes {pct(r['both'])}, shape {pct(r['shape'])}, "
             f"colour {pct(r['colour'])}, pixels {pct(r['pixels'])}",
             flush=True,
         )
@@ -251,14 +259,16 @@ def main() -> None:
         headers,
         [
             [
-                f"{c}" + (" (the paper's)" if c == 3 else ""),
+                f"{c}"
+                + (" (the paper's)" if c == 3 and not rn else "")
+                + (", `--renorm`" if rn else ""),
                 pct(r["both"]),
                 pct(r["shape"]),
                 pct(r["colour"]),
                 pct(r["centre"]),
                 pct(r["pixels"]),
             ]
-            for c, r in rates.items()
+            for (c, rn), r in rates.items()
         ],
     )
     trained = (
@@ -291,7 +301,10 @@ def main() -> None:
             f"Analogies: {len(chosen)} random `A1 S1 - A2 S1 + A2 S2` (colours A1 != A2, "
             "shapes S1 != S2; target: an A1 S2), each concept the mean of the first K "
             "exemplar latents of its pair; the result drawn with 8 neighbours at +-0.25 uniform "
-            "noise, as `gan arithmetic` does: 9 images judged per analogy (the pixel sums: 1).",
+            "noise, as `gan arithmetic` does: 9 images judged per analogy (the pixel sums: 1). "
+            "`--renorm` rows rescale the result to the prior's typical norm first, as "
+            "`gan arithmetic --renorm` does (a mean of K latents is about 1/sqrt(K) as long "
+            "as a draw from the prior).",
             table,
             f"Rows of the figure ({counts[0]} exemplars): the three concepts' images, the same "
             "sum on their exemplars' pixels, and the latent result.",

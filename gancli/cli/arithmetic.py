@@ -30,6 +30,13 @@ def arithmetic(
         bool,
         typer.Option(help="Add a row above: each term's image, then the result."),
     ] = False,
+    renorm: Annotated[
+        bool,
+        typer.Option(
+            help="Rescale the result to the prior's typical norm before adding the noise: "
+            "means of many exemplars are shorter than the latents G was trained on."
+        ),
+    ] = False,
     truncation: TruncationOpt = None,
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
     seed: SeedOpt = 0,
@@ -43,6 +50,7 @@ def arithmetic(
     import torch
 
     from gancli.latent.expr import parse, terms_in_order
+    from gancli.latent.priors import renormalize
     from gancli.latent.walks import apply_truncation
     from gancli.render import grid, labelled, save_image, to_uint8_images
 
@@ -57,10 +65,12 @@ def arithmetic(
         )
     terms = parse(expression, store.names)
     z, y = store.combine([(t.name, t.weight) for t in terms])
+    hyper = model.variant.hyper
+    if renorm:
+        z = renormalize(z[None], hyper.prior, hyper.z_dim)[0]
     g = torch.Generator().manual_seed(seed)
     around = z[None] + (torch.rand(8, len(z), generator=g) * 2 - 1) * noise
     zs = torch.cat([around[:4], z[None], around[4:]])  # the result in the centre
-    hyper = model.variant.hyper
     zs = apply_truncation(zs, truncation, hyper.prior, hyper.z_dim)
     ys = None if y is None else y[None].expand(len(zs), -1)
     x = model.sample(zs, ys, ema=ema)

@@ -38,3 +38,25 @@ def seeded_latents(variant: Any, seeds: list[int]) -> torch.Tensor:
     if not seeds:
         return torch.empty(0, variant.latent_size)
     return torch.cat([variant.sample_z(1, torch.Generator().manual_seed(s)).cpu() for s in seeds])
+
+
+def typical_norm(prior: str, dim: int) -> float:
+    """sqrt(E ||z||^2) of the prior: sqrt(d) for N(0, I), sqrt(d / 3) for U(-1, 1)^d; draws
+    from either concentrate near it in high dimensions."""
+    if prior == "normal":
+        return dim**0.5
+    if prior == "uniform":
+        return (dim / 3) ** 0.5
+    raise GanError(f"unknown prior {prior!r}; known: {', '.join(PRIORS)}")
+
+
+def renormalize(z: torch.Tensor, prior: str, z_dim: int) -> torch.Tensor:
+    """Rescale the noise part of each latent to the prior's typical norm (codes untouched).
+
+    Averages of exemplars are shorter than draws from the prior (the mean of k draws by about
+    1/sqrt(k)), so sums of such means fall nearer the origin than anything G was trained on."""
+    out = z.clone()
+    noise = out[:, :z_dim]
+    norms = noise.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    out[:, :z_dim] = noise * (typical_norm(prior, z_dim) / norms)
+    return out

@@ -255,6 +255,32 @@ def test_concepts_and_arithmetic(dcgan_run, tmp_path):
     assert r.exit_code == 0, r.output
     assert Image.open(tmp_path / "t.png").width == 2 + 4 * 66  # 3 terms + the result
 
+    # --renorm: the same direction at the prior's typical norm, so a different picture
+    r = gan(
+        "arithmetic",
+        "red circle - circle + square",
+        "-c",
+        ck,
+        "--noise",
+        "0",
+        "--renorm",
+        "-o",
+        tmp_path / "r.png",
+    )
+    assert r.exit_code == 0, r.output
+    plain = gan(
+        "arithmetic",
+        "red circle - circle + square",
+        "-c",
+        ck,
+        "--noise",
+        "0",
+        "-o",
+        tmp_path / "p.png",
+    )
+    assert plain.exit_code == 0
+    assert not np.array_equal(png(tmp_path / "r.png"), png(tmp_path / "p.png"))
+
     r = gan("arithmetic", "red circel - circle", "-c", ck)
     assert r.exit_code == 1
     assert "closest: red circle" in r.output and "\n  ^" in r.output and "Traceback" not in r.output

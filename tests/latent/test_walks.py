@@ -89,3 +89,19 @@ def test_apply_truncation_touches_only_the_noise_of_normal_priors():
         apply_truncation(z, 0.5, "uniform", 10)
     with pytest.raises(GanError, match="positive"):
         apply_truncation(z, -1.0, "normal", 10)
+
+
+def test_renormalize_gives_the_priors_typical_norm_to_the_noise_only():
+    from gancli.latent.priors import renormalize, sample_prior, typical_norm
+
+    g = torch.Generator().manual_seed(3)
+    for prior in ("normal", "uniform"):
+        draws = sample_prior(prior, 4000, 100, g)
+        assert draws.norm(dim=1).mean().item() == pytest.approx(typical_norm(prior, 100), rel=0.02)
+        short = torch.cat([draws[:10].mean(0, keepdim=True) * 0.1, torch.ones(1, 3)], 1)
+        out = renormalize(short, prior, 100)
+        assert out[0, :100].norm().item() == pytest.approx(typical_norm(prior, 100), rel=1e-5)
+        assert torch.equal(out[0, 100:], torch.ones(3))  # codes untouched
+        assert torch.allclose(
+            out[0, :100] / out[0, :100].norm(), short[0, :100] / short[0, :100].norm()
+        )
