@@ -135,7 +135,7 @@ PAPERS.md's check: "> 90% after a short MNIST run" (no published number on a 5k 
 
 {table}
 
-Samples, one row per class: ![cgan](images/cgan_mnist5k_classes.png) ![acgan](images/acgan_mnist5k_classes.png)
+Samples, one row per class (seed 0): {" ".join(f"![{v}](images/{v}_mnist5k_classes.png)" for v in args.variants.split(","))}
 """
     write_section(ROOT / "docs/benchmarks.md", "conditional-mnist", body)
 
