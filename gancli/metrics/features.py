@@ -316,8 +316,8 @@ def _inception(
     state = read_weights(path)
     from torch_fidelity import feature_extractor_inceptionv3 as fe
 
-    # torch-fidelity reads a weights path with torch.load(weights_only=False), which can run
-    # code from the file; hand it the tensors read above in place of its own loader.
+    # torch-fidelity's own loader unpickles the weights file in full (weights_only off), which
+    # can run code from it; hand it the tensors read above in place of that loader.
     with mock.patch.object(fe, "load_state_dict_from_url", lambda *a, **k: state):
         try:
             net = fe.FeatureExtractorInceptionV3("inception-v3-compat", list(INCEPTION_FEATURES))
