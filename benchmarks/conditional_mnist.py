@@ -125,7 +125,7 @@ def main() -> None:
         return
     body = f"""## Conditional GANs on mnist5k (`cgan`, `acgan`)
 
-`python benchmarks/conditional_mnist.py --steps {args.steps} --seeds {args.seeds}` — {today()}, {machine_summary()}; ran {(time.time() - t0) / 60:.0f} min.
+`python benchmarks/conditional_mnist.py --variants {args.variants} --steps {args.steps} --seeds {args.seeds}` — {today()}, {machine_summary()}; ran {(time.time() - t0) / 60:.0f} min.
 
 A small CNN (`gancli.metrics.classifier`) trained on 4,000 of the 5,000 real digits labels
 {PER_CLASS} samples of each class drawn with `--class`; it scores {clf_acc:.1%} on the other
