@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, TruncationOpt, info
-from gancli.cli.concept import CkptOpt, _open
+from gancli.cli.concept import CkptOpt, open_concepts
 from gancli.errors import GanError
 
 
@@ -58,7 +58,7 @@ def arithmetic(
         raise GanError("--json and -o - both want stdout; pick one")
     if noise < 0:
         raise GanError("--noise must be 0 or more")
-    model, store, path = _open(ckpt, device)
+    model, store, path = open_concepts(ckpt, device)
     if not store.names:
         raise GanError(
             f"{path} has no concepts yet: make some with gan concept add NAME --seeds 12,40,77"

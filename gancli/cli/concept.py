@@ -34,7 +34,7 @@ CkptOpt = Annotated[
 NameArg = Annotated[str, typer.Argument(help="The concept's name, e.g. 'glasses man'.")]
 
 
-def _open(ckpt: str | None, device: str = "cpu") -> tuple[Any, Any, Path]:
+def open_concepts(ckpt: str | None, device: str = "cpu") -> tuple[Any, Any, Path]:
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
     from gancli.latent.concepts import ConceptStore
@@ -99,7 +99,7 @@ def add(
     name = check_name(name)
     if (seeds is None) == (images is None) and not (seeds is None and class_ is not None):
         raise GanError("give the exemplars: --seeds 12,40,77, or --images DIR (or --class)")
-    model, store, _ = _open(ckpt, device)
+    model, store, _ = open_concepts(ckpt, device)
     variant = model.variant
     k = int(variant.num_classes) if variant.conditional else 0
     if class_ is not None and not k:
@@ -144,7 +144,7 @@ def add(
 @app.command("list")
 def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
     """The checkpoint's concepts and where each came from."""
-    model, store, _ = _open(ckpt)
+    model, store, _ = open_concepts(ckpt)
     rows = [{"name": c.name, **c.source} for c in store.concepts.values()]
     if json:
         import json as _json
@@ -185,7 +185,7 @@ def show(
     from gancli.latent.priors import seeded_latents
     from gancli.render import grid, labelled, save_image, to_uint8_images
 
-    model, store, _ = _open(ckpt, device)
+    model, store, _ = open_concepts(ckpt, device)
     concept = store.get(name)
     variant = model.variant
     zs, tags = [], []
@@ -208,7 +208,7 @@ def show(
 @app.command("rm")
 def rm(name: NameArg, ckpt: CkptOpt = None) -> None:
     """Remove a concept."""
-    _, store, _ = _open(ckpt)
+    _, store, _ = open_concepts(ckpt)
     store.remove(name)
     store.save()
     info(f"removed concept {name!r} ({len(store.names)} left)")

@@ -153,9 +153,7 @@ def interpolate(
         base = fixed(
             apply_truncation(seeded_latents(variant, seeds), truncation, hyper.prior, hyper.z_dim)
         )
-        rows_z, rows_y = _code_walk(
-            variant, model.spec, base, walk, walk_range, steps, loop, method
-        )
+        rows_z, rows_y = _code_walk(variant, model.spec, base, walk, walk_range, steps, loop)
         frames = torch.stack(rows_z)
         if rows_y is not None:
             labels = torch.stack(rows_y).reshape(-1, k)
@@ -227,9 +225,9 @@ def _code_walk(
     walk_range: str | None,
     steps: int,
     loop: bool,
-    method: str,
 ) -> tuple[list[Any], list[Any] | None]:
-    """One row per noise vector in `base`; along each row only the walked code changes."""
+    """One row per noise vector in `base`; along each row only the walked code changes
+    (linearly: codes are one-hot categories or uniform values, not normal noise)."""
     import torch
 
     from gancli.latent.codes import find_code

@@ -29,13 +29,14 @@ def plan(image_size: int, width: int) -> tuple[int, list[int]]:
 
 
 def init_weights(module: nn.Module) -> None:
-    """The paper's init: N(0, 0.02) for convolutions, N(1, 0.02) for batch-norm scales."""
+    """The paper's init (DCGAN's, which InfoGAN's code also uses): weights N(0, 0.02), biases 0,
+    normalisation scales N(1, 0.02)."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
 

@@ -17,23 +17,12 @@ import torch
 from torch import nn
 
 from gancli.errors import GanError
+from gancli.nets.dcgan import init_weights
 from gancli.nets.mlp import Maxout
 
 MIN_SIZE, MAX_SIZE = 8, 64
 # The paper's text gives leaky rate 0.1 (its released code has 0.01).
 SLOPE = 0.1
-
-
-def init_weights(module: nn.Module) -> None:
-    """As the paper's code: weights N(0, 0.02), biases 0, batch-norm scales N(1, 0.02)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(m.weight, 1.0, 0.02)
-            nn.init.zeros_(m.bias)
 
 
 def check_image_size(image_size: int) -> None:
