@@ -95,7 +95,7 @@ def evaluate(
         Path | None,
         typer.Option(
             help="Where metrics.json and memorisation.png go (default: the checkpoint's folder; "
-            "with --fake, the current folder)."
+            "with --fake, nothing is written unless this is given)."
         ),
     ] = None,
     save: Annotated[
@@ -203,7 +203,8 @@ def evaluate(
             f"1,000 digit triples (--data stacked-mnist); {ref.name} has no modes to count"
         )
     n_target = n if n is not None else (10_000 if kind == "image" else 2_500)
-    out = out_dir if out_dir is not None else (path.parent if ckpt is not None else Path("."))
+    out = out_dir if out_dir is not None else (path.parent if ckpt is not None else None)
+    save = save and out is not None  # --fake without --out-dir: print only, write nowhere
     proto = Protocol(
         metrics=names,
         features=feat,

@@ -181,6 +181,19 @@ def test_fake_array_of_toy_points_scores_all_modes(tmp_path):
     )
 
 
+def test_fake_writes_results_only_where_asked(tmp_path, monkeypatch):
+    from gancli.data import load_data
+
+    np.save(tmp_path / "ring.npy", load_data("ring8", seed=1).x[:500].numpy())
+    monkeypatch.chdir(tmp_path)
+    args = ["--fake", "ring.npy", "--data", "ring8", "-m", "modes", "-n", "500"]
+    assert gan("evaluate", *args).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ring.npy"]  # nothing in the cwd
+    assert gan("evaluate", *args, "--out-dir", "scores").exit_code == 0
+    saved = json.loads((tmp_path / "scores" / "metrics.json").read_text())
+    assert saved["results"][0]["value"] == 8
+
+
 def test_memorisation_and_parzen(run, tmp_path):
     doc = evaluate_json(
         run, *OFFLINE, "-n", "100", "-m", "memorisation,parzen", "--out-dir", tmp_path
