@@ -206,6 +206,7 @@ def summarize(path: Path) -> dict[str, Any]:
         "bytes": path.stat().st_size,
         "variant": config["variant"],
         "nets": nets,
+        "slim": config.get("parts") is not None,
         "dtype": ", ".join(dtypes),
         "data": {
             "name": spec.get("name"),

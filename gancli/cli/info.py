@@ -52,6 +52,8 @@ def rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         if net == "generator_ema":
             family = "EMA copy of the generator"
         out.append((net, f"{info['parameters']:,} parameters" + (f" ({family})" if family else "")))
+    if summary.get("slim"):
+        out.append(("slim", f"only the EMA generator is kept ({summary.get('dtype')} weights)"))
     kind = "images" if data["kind"] == "image" else "points"
     shape = "x".join(map(str, data.get("shape") or []))
     text = f"{data.get('name')}: {shape} {kind}"

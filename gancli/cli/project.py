@@ -78,6 +78,8 @@ def project(
         ).float()
     elif class_ is not None:
         raise GanError(f"--class needs a conditional checkpoint; this one is {variant.name}")
+    if model.slim and feature_weight > 0:
+        info("this checkpoint is a slim export without its discriminator: matching pixels only")
     result = run_projection(
         model, targets, steps, restarts, lr, feature_weight, labels, seed=seed, ema=ema
     )

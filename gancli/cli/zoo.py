@@ -180,6 +180,14 @@ def add(
         typer.Option("--name", help="The entry's name (default: the folder's or file's)."),
     ] = None,
     force: ForceOpt = False,
+    slim: Annotated[
+        bool,
+        typer.Option(
+            "--slim",
+            help="Keep only the EMA generator, in fp16: a fraction of the size, enough to sample, "
+            "walk, do arithmetic and evaluate (not to resume training).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Copy a checkpoint into the local zoo (with its concepts, metrics and a sample grid)."""
@@ -207,17 +215,44 @@ def add(
     ):
         samples, generated = _sample_grid(model), True
     origin = {"source": "add", "checkpoint": str(where.name or model.resolve())}
+    extra, slim_file = {}, None
+    if slim:
+        slim_file = _slim_copy(model)
+        extra[zoo.MODEL_FILE] = slim_file
+        origin["slim"] = True
     try:
         entry = zoo.add(
-            name, model, origin, replace=force, samples=samples, keep_card=where.source == "hf"
+            name,
+            model,
+            origin,
+            replace=force,
+            samples=samples,
+            keep_card=where.source == "hf",
+            extra=extra,
         )
     finally:
         if generated and samples is not None:
             samples.unlink(missing_ok=True)
+        if slim_file is not None:
+            slim_file.unlink(missing_ok=True)
     if json:
         _print_json({"name": entry.name, "path": str(entry.path)})
     else:
         info(f"added {entry.name} to the zoo ({entry.path}); sample it: gan sample {entry.name}")
+
+
+def _slim_copy(model_file: Path) -> Path:
+    """A slim (EMA generator, fp16) copy of `model_file` in a temporary file."""
+    import os
+    import tempfile
+
+    from gancli.engine.model import load_model, save_slim
+
+    model = load_model(model_file, "cpu", channels_last=False)
+    fd, tmp = tempfile.mkstemp(prefix=".gancli-slim-", suffix=".safetensors")
+    os.close(fd)
+    save_slim(model, tmp)
+    return Path(tmp)
 
 
 def _sample_grid(model_file: Path) -> Path:

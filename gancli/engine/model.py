@@ -1,4 +1,10 @@
-"""A model is a variant's nets plus the EMA generator, built from a config alone."""
+"""A model is a variant's nets plus the EMA generator, built from a config alone.
+
+A *slim* model file (`save_slim`, `gan zoo add --slim`) keeps only the EMA generator, its
+weights in fp16: what sampling, walks, arithmetic and evaluation need, at a fraction of the size
+(no discriminator, so no resuming and no discriminator features for projection). Its config
+says so with `"parts": ["generator_ema"]`; loading fills the raw generator with the same weights.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from gancli.checkpoint import (
     save_tensors,
 )
 from gancli.engine.ema import EMA
+from gancli.errors import GanError
 from gancli.variants.base import Variant
 
 
@@ -29,6 +36,15 @@ class Model:
     @property
     def spec(self) -> dict[str, Any]:
         return self.config["data"]
+
+    @property
+    def parts(self) -> list[str] | None:
+        """The nets a slim model file kept (None: the whole model)."""
+        return self.config.get("parts")
+
+    @property
+    def slim(self) -> bool:
+        return self.parts is not None
 
     def tensors(self) -> dict[str, torch.Tensor]:
         out = dict(self.variant.nets.state_dict())
@@ -47,6 +63,11 @@ class Model:
 
     def sampler(self, ema: bool = True) -> torch.nn.Module:
         """The generator to draw samples from, in eval mode."""
+        if not ema and self.slim and "generator" not in (self.parts or []):
+            raise GanError(
+                "this checkpoint is a slim export that keeps only the EMA generator: "
+                "leave out --no-ema"
+            )
         return (self.ema.net if ema else self.variant.generator).eval()
 
     @torch.no_grad()
@@ -90,10 +111,35 @@ def load_model(
     ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
     model = build_model(ckpt.config, device, ckpt.config.get("train", {}).get("ema_decay", 0.999))
     expected = model.tensors()
+    parts = ckpt.config.get("parts")
+    if parts is not None:
+        if not isinstance(parts, list) or "generator_ema" not in parts:
+            raise GanError(f"{ckpt.path}: a slim checkpoint must keep generator_ema, not {parts}")
+        expected = {k: v for k, v in expected.items() if k.split(".")[0] in parts}
     check_tensors(ckpt.path, expected, ckpt.tensors)
     with torch.no_grad():
         for name, t in expected.items():
             t.copy_(ckpt.tensors[name])
+        if parts is not None and "generator" not in parts:
+            model.variant.generator.load_state_dict(model.ema.net.state_dict())
     if channels_last:
         model.to_channels_last()
     return model
+
+
+def slim_tensors(model: Model, half: bool = True) -> dict[str, torch.Tensor]:
+    """The EMA generator's tensors; its floating-point weights in fp16 when `half` (buffers such
+    as batch-norm statistics stay as they are: a tiny running variance would flush to 0)."""
+    params = {n for n, _ in model.ema.net.named_parameters()}
+    out = {}
+    for k, v in model.ema.net.state_dict().items():
+        if half and k in params and v.is_floating_point():
+            v = v.half()
+        out[f"generator_ema.{k}"] = v
+    return out
+
+
+def save_slim(model: Model, path: str | Path, half: bool = True) -> None:
+    """Write `model` as a slim model file: config plus the EMA generator (see the docstring)."""
+    config = {**model.config, "parts": ["generator_ema"]}
+    save_tensors(path, slim_tensors(model, half), model_metadata(config))

@@ -78,23 +78,29 @@ def project(
     opt = torch.optim.Adam([z], lr=lr)
     prior = variant.hyper.prior
     dim = variant.latent_size
-    feats = _Features(D)
+    use_d = feature_weight > 0 and not getattr(model, "slim", False)  # slim: no trained D
+    feats = _Features(D if use_d else torch.nn.Identity())
     try:
-        with torch.no_grad():
-            _d(variant, target_r, y)
-            goal = [f.detach() for f in feats.out]
-            feats.out.clear()
+        goal: list[torch.Tensor] = []
+        if use_d:
+            with torch.no_grad():
+                _d(variant, target_r, y)
+                goal = [f.detach() for f in feats.out]
+                feats.out.clear()
         scale = [g.pow(2).flatten(1).mean(1).clamp_min(1e-8) for g in goal]
 
         def losses() -> torch.Tensor:
             img = variant.generate(z, y, net=G).float()
             pix = (img - target_r).pow(2).flatten(1).mean(1)
-            feats.out.clear()
-            _d(variant, img, y)
-            feat = sum(
-                (f - g).pow(2).flatten(1).mean(1) / s for f, g, s in zip(feats.out, goal, scale)
-            )
-            total = pix + feature_weight * (feat / max(1, len(goal)) if goal else 0.0)
+            if not use_d:
+                total = pix
+            else:
+                feats.out.clear()
+                _d(variant, img, y)
+                feat = sum(
+                    (f - g).pow(2).flatten(1).mean(1) / s for f, g, s in zip(feats.out, goal, scale)
+                )
+                total = pix + feature_weight * (feat / max(1, len(goal)) if goal else 0.0)
             if prior == "normal":
                 total = total + 1e-3 * (z.pow(2).mean(1) - 1).pow(2)
             return total

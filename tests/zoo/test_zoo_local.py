@@ -256,3 +256,53 @@ def test_gan_info_reads_the_header_only(trained):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_slim_entry_samples_like_the_full_model_at_a_fraction_of_the_size(
+    zoo_dir, trained, tmp_path
+):
+    from gancli.engine.model import load_model
+    from gancli.latent.priors import seeded_latents
+
+    run = copy_run(trained, tmp_path / "run")
+    assert gan("concept", "add", "red", "-c", run, "--seeds", "1,2,3").exit_code == 0
+    r = gan("zoo", "add", run, "--name", "small", "--slim")
+    assert r.exit_code == 0, r.output
+    entry = zoo_dir / "small"
+    assert {"model.safetensors", "concepts.safetensors", "README.md"} <= {
+        p.name for p in entry.iterdir()
+    }
+    full_size = (run / "model.safetensors").stat().st_size
+    assert (entry / "model.safetensors").stat().st_size < full_size / 4  # no D, no raw G, fp16
+
+    full, slim = load_model(run), load_model(entry)
+    z = seeded_latents(full.variant, list(range(16)))
+    a, b = full.sample(z), slim.sample(z)
+    assert (a - b).abs().max() < 0.02  # fp16 weights: the same pictures to the eye
+    assert (a - b).abs().mean() < 2e-3
+
+    out = gan("info", "small").output
+    assert "slim" in out and "F16" in out and "discriminator" not in out
+    one_line_error(gan("sample", "small", "--no-ema", "-o", tmp_path / "x.png"), "--no-ema")
+    r = gan("arithmetic", "red + red", "-c", "small", "-o", tmp_path / "a.png")
+    assert r.exit_code == 0, r.output
+    # projection still works, on pixels only, and says why
+    from PIL import Image
+
+    Image.open(tmp_path / "a.png").crop((0, 0, 16, 16)).save(tmp_path / "t.png")
+    r = runner.invoke(
+        app,
+        [
+            "project",
+            "small",
+            str(tmp_path / "t.png"),
+            "-o",
+            str(tmp_path / "z.safetensors"),
+            "--steps",
+            "5",
+            "--restarts",
+            "1",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "pixels only" in r.stderr
