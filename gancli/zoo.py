@@ -70,7 +70,8 @@ def curated_roots() -> list[Path]:
     if (package.parent / "pyproject.toml").exists():
         candidates.append(package.parent / "zoo")
     candidates += [package / "curated", Path(sys.prefix) / "share" / "gancli" / "zoo"]
-    return [p for p in dict.fromkeys(candidates) if p.is_dir()]
+    # in a checkout gancli/curated is a link to zoo/: the same folder, counted once
+    return [p for p in dict.fromkeys(c.resolve() for c in candidates) if p.is_dir()]
 
 
 def check_name(name: str) -> str:

@@ -25,9 +25,37 @@ from gancli.cli._common import (
 from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
 from gancli.errors import GanError, Interrupted
 
+
+class TrainGroup(QuickHelpGroup):
+    """`gan train --resume RUN [options]` reads the variant from the run and goes on as
+    `gan train VARIANT --resume RUN [options]`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and (args[0] == "--resume" or args[0].startswith("--resume=")):
+            if args[0] == "--resume":
+                if len(args) < 2:
+                    raise GanError("--resume needs a run folder: gan train --resume runs/NAME")
+                run = args[1]
+            else:
+                run = args[0].split("=", 1)[1]
+            args = [_saved_variant(run), *args]
+        return super().parse_args(ctx, args)
+
+
+def _saved_variant(run: str) -> str:
+    from gancli.describe import read_config
+    from gancli.zoo import resolve
+
+    variant = str(read_config(resolve(run))[0]["variant"])
+    if variant not in variants.names():
+        raise GanError(f"{run} is a {variant} run, a variant this gancli does not have")
+    return variant
+
+
 app = typer.Typer(
-    cls=QuickHelpGroup,
-    help="Train a GAN variant on an image folder, a built-in data set or a 2-D toy.",
+    cls=TrainGroup,
+    help="Train a GAN variant on an image folder, a built-in data set or a 2-D toy. "
+    "Continue a stopped run with: gan train --resume RUN [--steps N].",
     no_args_is_help=True,
 )
 
