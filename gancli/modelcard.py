@@ -63,7 +63,7 @@ def front_matter(summary: dict[str, Any]) -> dict[str, Any]:
     image = summary["data"]["kind"] == "image"
     meta: dict[str, Any] = {
         "library_name": "gancli",
-        "tags": ["gan", summary["variant"], "gancli"],
+        "tags": list(dict.fromkeys(["gan", summary["variant"], "gancli"])),
     }
     if image:
         meta["pipeline_tag"] = PIPELINE_TAG
@@ -131,6 +131,8 @@ def render(
     data = summary["data"]
     kind = "images" if data["kind"] == "image" else "points"
     shape = "x".join(map(str, data.get("shape") or []))
+    if kind == "points":
+        shape = f"{shape}-D"
     where = f"hf://{repo_id}" if repo_id else name
     lines = [
         MARKER,

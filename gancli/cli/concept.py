@@ -34,17 +34,27 @@ CkptOpt = Annotated[
 NameArg = Annotated[str, typer.Argument(help="The concept's name, e.g. 'glasses man'.")]
 
 
-def open_concepts(ckpt: str | None, device: str = "cpu") -> tuple[Any, Any, Path]:
+def open_concepts(
+    ckpt: str | None, device: str = "cpu", writing: bool = False
+) -> tuple[Any, Any, Path]:
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
     from gancli.latent.concepts import ConceptStore
     from gancli.recent import default_checkpoint
-    from gancli.zoo import resolve
+    from gancli.zoo import locate
 
     ckpt, note = default_checkpoint(ckpt)
     if note:
         info(note)
-    path = resolve(ckpt)
+    where = locate(ckpt)
+    if writing and where.source in ("curated", "hf"):
+        what = "shipped with gancli" if where.source == "curated" else "in the Hugging Face cache"
+        base = str(where.name or where.path.parent.name).split("@")[0].split("/")[-1][:40]
+        raise GanError(
+            f"{ckpt} is {what} and read-only: copy it into your zoo first "
+            f"(gan zoo add {ckpt} --name my-{base}) and add concepts there"
+        )
+    path = where.path
     model = load_model(path, resolve_device(device))
     if model.spec["kind"] != "image":
         raise GanError("concepts are for image checkpoints; this one makes 2-D points")
@@ -99,7 +109,7 @@ def add(
     name = check_name(name)
     if (seeds is None) == (images is None) and not (seeds is None and class_ is not None):
         raise GanError("give the exemplars: --seeds 12,40,77, or --images DIR (or --class)")
-    model, store, _ = open_concepts(ckpt, device)
+    model, store, _ = open_concepts(ckpt, device, writing=True)
     variant = model.variant
     k = int(variant.num_classes) if variant.conditional else 0
     if class_ is not None and not k:
@@ -208,7 +218,7 @@ def show(
 @app.command("rm")
 def rm(name: NameArg, ckpt: CkptOpt = None) -> None:
     """Remove a concept."""
-    _, store, _ = open_concepts(ckpt)
+    _, store, _ = open_concepts(ckpt, writing=True)
     store.remove(name)
     store.save()
     info(f"removed concept {name!r} ({len(store.names)} left)")

@@ -95,7 +95,7 @@ def evaluate(
         Path | None,
         typer.Option(
             help="Where metrics.json and memorisation.png go (default: the checkpoint's folder; "
-            "with --fake, nothing is written unless this is given)."
+            "for --fake, curated and hf:// models, nothing is written unless this is given)."
         ),
     ] = None,
     save: Annotated[
@@ -158,13 +158,16 @@ def evaluate(
     timings: dict[str, float] = {}
     source: dict[str, Any] = {}
     model = None
+    read_only = False
     t0 = time.perf_counter()
     if ckpt is not None:
         from gancli.engine.model import load_model
         from gancli.metrics.features import file_sha256
-        from gancli.zoo import resolve
+        from gancli.zoo import locate
 
-        path = resolve(ckpt)
+        where = locate(ckpt)
+        path = where.path
+        read_only = where.source in ("curated", "hf")  # shipped or cached files stay as they are
         model = load_model(path, dev)
         spec = model.spec
         kind = spec["kind"]
@@ -203,8 +206,10 @@ def evaluate(
             f"1,000 digit triples (--data stacked-mnist); {ref.name} has no modes to count"
         )
     n_target = n if n is not None else (10_000 if kind == "image" else 2_500)
-    out = out_dir if out_dir is not None else (path.parent if ckpt is not None else None)
-    save = save and out is not None  # --fake without --out-dir: print only, write nowhere
+    out = out_dir
+    if out is None and ckpt is not None and not read_only:
+        out = path.parent
+    save = save and out is not None  # --fake, curated or hf:// without --out-dir: print only
     proto = Protocol(
         metrics=names,
         features=feat,

@@ -209,7 +209,7 @@ def test_add_a_loose_file_draws_a_sample_grid_and_keeps_concepts(zoo_dir, traine
     assert r.exit_code == 0, r.output
 
 
-def test_rm_and_export(zoo_dir, trained, tmp_path):
+def test_rm_and_export(zoo_dir, trained, tmp_path, monkeypatch):
     assert gan("zoo", "add", trained, "--name", "m").exit_code == 0
     out = tmp_path / "shared"
     r = gan("zoo", "export", "m", out)
@@ -229,6 +229,9 @@ def test_rm_and_export(zoo_dir, trained, tmp_path):
     assert r.exit_code == 0 and not (zoo_dir / "m").exists(), r.output
     assert not list(zoo_dir.iterdir())
     one_line_error(gan("zoo", "rm", "m", "--yes"), "no model 'm'")
+    r = gan("zoo", "list", "--json")
+    assert r.exit_code == 0 and all(e["from"] == "curated" for e in json.loads(r.output))
+    monkeypatch.setattr(zoo, "curated_roots", lambda: [])
     r = gan("zoo", "list")
     assert r.exit_code == 0 and "the zoo is empty" in r.output
 
