@@ -1,7 +1,8 @@
 """A folder of images, any nesting, any format PIL reads -> a cached uint8 tensor.
 
 The folder is listed (names, sizes, mtimes) on every load because that listing is the cache
-key; the pixels are decoded only when the listing changed.
+key; the pixels are decoded only when the listing changed. Decoding streams the images into the
+cache entry's file (see `ImageFile`), so a folder larger than memory builds in bounded memory.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gancli.data.cache import ImageArrays, cached_images
+from gancli.data.cache import X_FILE, ImageArrays, ImageFile, cached_images
 from gancli.data.dataset import Dataset, image_dataset
 from gancli.data.imageops import load_square
 from gancli.data.parallel import Progress, thread_map
@@ -21,6 +22,8 @@ from gancli.errors import GanError
 
 EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"})
 DEFAULT_SIZE = 64
+# Decoded images are written through a memory-mapped window of about this many bytes.
+CHUNK_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -86,34 +89,44 @@ def _decode_one(
 
 
 def decode_images(
-    root: Path, rels: list[str], size: int, channels: int | None, progress: Progress | None = None
+    root: Path,
+    rels: list[str],
+    size: int,
+    channels: int | None,
+    progress: Progress | None = None,
+    *,
+    out: Path,
 ) -> ImageArrays:
-    """Decode, convert and resize every file on all cores; unreadable files are listed."""
+    """Decode, convert and resize every file on all cores into the .npy file `out`, in
+    bounded memory; unreadable files are listed and left out.
+
+    With channels=None every image is stored with 3 channels (a grey one replicated) until
+    the whole folder is known; if every readable file was grey, `finish` keeps one channel.
+    """
     n = len(rels)
-    buf = np.empty((n, channels or 3, size, size), dtype=np.uint8)
-    ok = np.zeros(n, dtype=bool)
-    grey = np.zeros(n, dtype=bool)
+    c = channels or 3
+    images = ImageFile(out, n, (c, size, size), chunk=CHUNK_BYTES // (c * size * size))
+    kept: list[str] = []
     reasons: dict[str, str] = {}
+    all_grey = True
     fn = partial(_decode_one, root, size, channels)
-    for i, res in enumerate(thread_map(fn, rels, n, progress)):
+    for rel, res in zip(rels, thread_map(fn, rels, n, progress)):
         if isinstance(res, str):
-            reasons[rels[i]] = res
+            reasons[rel] = res
             continue
-        buf[i] = res[0]  # a 1-channel array broadcasts into the 3 channels of `buf`
-        ok[i], grey[i] = True, res[1]
-    if not ok.any():
+        images.append(res[0])
+        kept.append(rel)
+        all_grey = all_grey and res[1]
+    if not kept:
         example = next(iter(reasons.items()))
         raise GanError(
             f"no readable image in '{root}': all {n} image files failed to decode "
             f"(e.g. {example[0]}: {example[1]}); check that they are real, complete images"
         )
-    c = channels or (1 if grey[ok].all() else 3)
-    keep = np.flatnonzero(ok)
-    x = buf[:, :c] if keep.size == n else buf[keep, :c]
-    kept = [rels[i] for i in keep]
+    images.finish(channels or (1 if all_grey else 3))
     labels, class_names = class_layout(kept)
     return ImageArrays(
-        x=np.ascontiguousarray(x),
+        x=np.load(out, mmap_mode="r", allow_pickle=False),
         labels=labels,
         class_names=class_names,
         skipped=sorted(reasons),
@@ -149,7 +162,9 @@ def load_folder(
     arrays = cached_images(
         root.name,
         material,
-        lambda: decode_images(root, rels, size, channels, progress),
+        build_into=lambda tmp: decode_images(
+            root, rels, size, channels, progress, out=tmp / X_FILE
+        ),
         cache_dir=cache_dir,
         source=source,
     )

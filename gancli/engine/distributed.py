@@ -246,6 +246,15 @@ class Distributed:
         torch.distributed.all_reduce(stacked)
         return dict(zip(keys, stacked.unbind(0)))
 
+    def from_main(self, obj: Any) -> Any:
+        """Rank 0's `obj` on every rank: for a choice that each rank makes from what it sees
+        (its machine's memory, say) but that must be the same everywhere."""
+        if not self.enabled:
+            return obj
+        box = [obj]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
     def gather(self, obj: Any) -> list[Any] | None:
         """Every rank's `obj` on rank 0 (in rank order), None elsewhere."""
         if not self.enabled:

@@ -28,7 +28,7 @@ from gancli.checkpoint import (
     read_checkpoint,
     save_state,
 )
-from gancli.engine.batcher import Batcher
+from gancli.engine.batcher import Batcher, shuffle_order
 from gancli.engine.device import autocast, resolve_device, resolve_precision, seed_everything
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
@@ -194,6 +194,8 @@ class Trainer:
             channels_last=self.channels_last,
             rank=self.dist.rank,
             world=self.dist.world,
+            # Global or block order: every rank must walk the same one.
+            order=self.dist.from_main(shuffle_order(self.data.x)),
         )
         self.total = self._total_steps()
         self.step = 0

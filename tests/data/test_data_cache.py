@@ -105,7 +105,23 @@ def test_damaged_entry_is_rebuilt(make_images, tmp_path, counting):
 
 
 def test_interrupted_write_leaves_nothing(make_images, tmp_path, monkeypatch):
-    root, cdir = make_images(tmp_path / "imgs", 2), tmp_path / "c"
+    root, cdir = make_images(tmp_path / "imgs", 3), tmp_path / "c"
+    real_append = cache.ImageFile.append
+
+    def interrupted(self, image):
+        if self.count == 1:  # mid-stream: one image is already in the file
+            raise KeyboardInterrupt
+        real_append(self, image)
+
+    monkeypatch.setattr(cache.ImageFile, "append", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_data(str(root), image_size=8, cache_dir=cdir)
+    assert list((cdir / "data").iterdir()) == []  # no entry, no temp folder
+    monkeypatch.setattr(cache.ImageFile, "append", real_append)
+    assert len(load_data(str(root), image_size=8, cache_dir=cdir)) == 3
+
+
+def test_interrupted_write_of_arrays_leaves_nothing(tmp_path, monkeypatch):
     real_save = np.save
 
     def interrupted(path, arr, **kw):
@@ -113,11 +129,10 @@ def test_interrupted_write_leaves_nothing(make_images, tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cache.np, "save", interrupted)
+    arrays = cache.ImageArrays(x=np.zeros((2, 1, 4, 4), dtype=np.uint8))
     with pytest.raises(KeyboardInterrupt):
-        load_data(str(root), image_size=8, cache_dir=cdir)
-    assert list((cdir / "data").iterdir()) == []  # no entry, no temp folder
-    monkeypatch.setattr(cache.np, "save", real_save)
-    assert len(load_data(str(root), image_size=8, cache_dir=cdir)) == 2
+        cache.cached_images("t", {"kind": "test"}, lambda: arrays, cache_dir=tmp_path)
+    assert list((tmp_path / "data").iterdir()) == []
 
 
 def test_concurrent_build_loses_gracefully(tmp_path):
