@@ -1,0 +1,113 @@
+"""The curated zoo shipped in the package: every entry loads, describes itself and samples,
+offline, by name alone; its files are read-only to gancli's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+from typer.testing import CliRunner
+
+from gancli import zoo
+from gancli.cli import app
+
+runner = CliRunner()
+ZOO = Path(__file__).resolve().parents[2] / "zoo"
+NAMES = ["ring8-gan", "ring8-unrolled", "mnist5k-dcgan", "mnist5k-infogan", "shapes-dcgan"]
+
+
+def gan(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(autouse=True)
+def offline_empty_zoo(zoo_dir, monkeypatch):
+    """A fresh user with an empty local zoo and no network."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def test_the_promised_entries_are_shipped_and_found_by_name():
+    curated = zoo.curated_entries()
+    assert set(NAMES) <= set(curated), sorted(curated)
+    for name in NAMES:
+        assert zoo.locate(name).source == "curated"
+    r = gan("zoo", "list", "--json")
+    assert r.exit_code == 0, r.output
+    listed = {e["name"]: e for e in json.loads(r.stdout)}
+    assert set(NAMES) <= set(listed)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_entry_is_slim_self_describing_and_evaluated(name):
+    from gancli.engine.model import load_model
+
+    entry = ZOO / name
+    model_file = entry / "model.safetensors"
+    assert model_file.stat().st_size < 16_000_000  # small enough to ship in the package
+    model = load_model(model_file)
+    assert model.slim
+    card = (entry / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert meta["library_name"] == "gancli" and model.variant.name in meta["tags"]
+    assert f"gan train {model.variant.name}" in card  # the command that trained it
+    results = json.loads((entry / "metrics.json").read_text())["results"]
+    assert results and all(isinstance(r["value"], (int, float)) for r in results)
+    assert str(ZOO.parent) not in (entry / "metrics.json").read_text()  # no local paths
+    assert Image.open(entry / "samples.png").size[0] > 100
+
+
+def test_sample_a_curated_model_by_name_offline(tmp_path):
+    out = tmp_path / "grid.png"
+    r = gan("sample", "mnist5k-dcgan", "-n", 16, "-o", out)
+    assert r.exit_code == 0, r.output
+    img = np.asarray(Image.open(out).convert("L"), dtype=np.float32)
+    assert img.std() > 20  # digits on a dark ground, not a blank or grey picture
+
+
+def test_curated_files_stay_untouched(tmp_path):
+    def stamps():
+        return {p: p.stat().st_mtime_ns for n in NAMES for p in (ZOO / n).iterdir()}
+
+    before = stamps()
+    r = gan("concept", "add", "mine", "-c", "shapes-dcgan", "--seeds", "1,2,3")
+    assert r.exit_code == 1 and "read-only" in r.stderr and "gan zoo add" in r.stderr
+    r = gan("concept", "rm", "red circle", "-c", "shapes-dcgan")
+    assert r.exit_code == 1 and "read-only" in r.stderr
+    r = gan("evaluate", "ring8-gan", "--data", "ring8", "-m", "modes", "-n", 500)
+    assert r.exit_code == 0, r.output  # printed, not written into the shipped entry
+    assert before == stamps()
+    r = gan(
+        "evaluate",
+        "ring8-gan",
+        "--data",
+        "ring8",
+        "-m",
+        "modes",
+        "-n",
+        500,
+        "--out-dir",
+        tmp_path / "mine",
+    )
+    assert r.exit_code == 0 and (tmp_path / "mine" / "metrics.json").is_file()
+
+
+def test_shapes_concepts_do_arithmetic(tmp_path):
+    r = gan("concept", "list", "-c", "shapes-dcgan", "--json")
+    assert r.exit_code == 0, r.output
+    names = {c["name"] for c in json.loads(r.stdout)["concepts"]}
+    assert {"red circle", "blue circle", "blue square"} <= names
+    out = tmp_path / "out.png"
+    expr = "red circle - blue circle + blue square"
+    r = gan("arithmetic", expr, "-c", "shapes-dcgan", "--renorm", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert Image.open(out).size[0] > 32
+
+
+def test_infogan_codes_sweep(tmp_path):
+    out = tmp_path / "sweep.png"
+    r = gan("sample", "mnist5k-infogan", "--sweep", "c1", "-o", out)
+    assert r.exit_code == 0, r.output
