@@ -64,9 +64,9 @@ ENTRIES: dict[str, dict] = {
     "shapes-dcgan": {
         "train": ["dcgan", "--data", "shapes", "--width", "64", "--steps", "6000", "--seed", "0"],
         "evaluate": ["--data", "shapes", "--features", "classifier", "-m", "fid,kid,pr,classes"],
-        "about": "DCGAN (half width) on the procedural shapes, with a concept for every "
-        'colour-shape pair: `gan arithmetic "red circle - blue circle + blue square" '
-        "-c shapes-dcgan --renorm`.",
+        "about": "DCGAN (half width) on the procedural shapes, with a concept for each "
+        "colour-shape pair it draws clearly (see below): "
+        '`gan arithmetic "red circle - blue circle + blue square" -c shapes-dcgan --renorm`.',
         "concepts": 30,
     },
 }
