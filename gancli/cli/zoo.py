@@ -108,7 +108,8 @@ def list_(json: JsonOpt = False) -> None:
         ("size", "right"),
         ("from", "left"),
     ):
-        table.add_column(col, justify=just, overflow="fold", no_wrap=col == "name")  # type: ignore[arg-type]
+        wrap = col in ("metrics", "resolution")  # the rest keep their one line
+        table.add_column(col, justify=just, overflow="fold", no_wrap=not wrap)  # type: ignore[arg-type]
     for r in rows:
         if "error" in r:
             table.add_row(r["name"], "[red]unreadable[/red]", r["error"], "", "", "", "", r["from"])
@@ -119,7 +120,7 @@ def list_(json: JsonOpt = False) -> None:
             str(r["data"]),
             r["resolution"],
             f"{r['steps']:,}",
-            metrics_text(r["metrics"]) or "-",
+            metrics_text(r["metrics"], limit=2) or "-",
             human_bytes(r["bytes"]),
             r["from"],
         )
