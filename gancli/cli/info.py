@@ -56,6 +56,8 @@ def rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("slim", f"only the EMA generator is kept ({summary.get('dtype')} weights)"))
     kind = "images" if data["kind"] == "image" else "points"
     shape = "x".join(map(str, data.get("shape") or []))
+    if kind == "points":
+        shape = f"{shape}-D"
     text = f"{data.get('name')}: {shape} {kind}"
     if data.get("classes"):
         text += f", {data['classes']} classes"

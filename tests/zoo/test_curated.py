@@ -111,3 +111,10 @@ def test_infogan_codes_sweep(tmp_path):
     out = tmp_path / "sweep.png"
     r = gan("sample", "mnist5k-infogan", "--sweep", "c1", "-o", out)
     assert r.exit_code == 0, r.output
+
+
+def test_info_describes_a_toy_model():
+    r = gan("info", "ring8-gan")
+    assert r.exit_code == 0, r.output
+    assert "curated zoo: ring8-gan" in r.output and "ring8: 2-D points" in r.output
+    assert "slim" in r.output
