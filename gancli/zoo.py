@@ -188,6 +188,11 @@ class Located:
     source: str  # "path" | "local" | "curated" | "hf"
     name: str | None = None  # the zoo name, or owner/repo@commit
 
+    @property
+    def read_only(self) -> bool:
+        """Shipped with gancli or in huggingface_hub's cache: commands must not write there."""
+        return self.source in ("curated", "hf")
+
 
 def _looks_like_path(text: str) -> bool:
     return (

@@ -47,7 +47,7 @@ def open_concepts(
     if note:
         info(note)
     where = locate(ckpt)
-    if writing and where.source in ("curated", "hf"):
+    if writing and where.read_only:
         what = "shipped with gancli" if where.source == "curated" else "in the Hugging Face cache"
         base = str(where.name or where.path.parent.name).split("@")[0].split("/")[-1][:40]
         raise GanError(

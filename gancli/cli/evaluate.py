@@ -167,7 +167,7 @@ def evaluate(
 
         where = locate(ckpt)
         path = where.path
-        read_only = where.source in ("curated", "hf")  # shipped or cached files stay as they are
+        read_only = where.read_only
         model = load_model(path, dev)
         spec = model.spec
         kind = spec["kind"]
