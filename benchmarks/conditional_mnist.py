@@ -12,6 +12,7 @@ data labels class-conditional samples correctly (>90% after a short MNIST run)".
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -74,6 +75,12 @@ def main() -> None:
     )
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--quick", action="store_true", help="one seed, 200 steps, no docs update")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "runs" / "benchmarks" / "conditional_mnist.json",
+        help="each finished run's numbers; a rerun with the same variant, seed and steps reuses them",
+    )
     args = ap.parse_args()
     if args.quick:
         args.steps, args.seeds = "200", "0"
@@ -89,10 +96,24 @@ def main() -> None:
     print(f"classifier: {clf_acc:.1%} on 1,000 held-out real digits")
     real_spread = within_class_spread(data.x.float() / 127.5 - 1, data.labels, k)
 
+    saved = {}
+    if not args.quick and args.results.exists():
+        saved = json.loads(args.results.read_text())
+    reused = 0
     rows = []
     for variant in args.variants.split(","):
         accs, mins, secs, spreads = [], [], [], []
         for seed in seeds:
+            key = f"{variant}/seed{seed}/steps{steps[variant]}/clf{clf_acc:.4f}"
+            if key in saved:
+                r = saved[key]
+                accs.append(r["acc"])
+                mins.append(r["worst"])
+                spreads.append(r["spread"])
+                secs.append(r["secs"])
+                reused += 1
+                print(f"{variant} seed {seed}: {r['acc']:.1%} (from {args.results})", flush=True)
+                continue
             with tempfile.TemporaryDirectory() as tmp:
                 s0 = time.time()
                 opts = TrainOptions(
@@ -118,6 +139,18 @@ def main() -> None:
                     f"spread {spreads[-1]:.2f} of real, {secs[-1]:.0f} s",
                     flush=True,
                 )
+                if not args.quick:
+                    saved[key] = {
+                        "acc": acc,
+                        "worst": worst,
+                        "spread": spreads[-1],
+                        "secs": secs[-1],
+                        "date": today(),
+                    }
+                    args.results.parent.mkdir(parents=True, exist_ok=True)
+                    tmp_json = args.results.with_suffix(".tmp")
+                    tmp_json.write_text(json.dumps(saved, indent=1))
+                    tmp_json.replace(args.results)
                 if seed == seeds[0] and not args.quick:
                     z = seeded_latents(model.variant, list(range(10))).repeat(k, 1)
                     x = model.sample(z, torch.arange(k).repeat_interleave(10))
@@ -152,9 +185,16 @@ def main() -> None:
     print(table)
     if args.quick:
         return
+    reuse_note = (
+        f" ({reused} of the runs finished in an earlier call with the same arguments, kept in "
+        f"`{args.results.relative_to(ROOT) if args.results.is_relative_to(ROOT) else args.results}`;"
+        " training is deterministic for a seed)"
+        if reused
+        else ""
+    )
     body = f"""## Conditional GANs on mnist5k (`cgan`, `acgan`)
 
-`python benchmarks/conditional_mnist.py --variants {args.variants} --steps {args.steps} --seeds {args.seeds}` — {today()}, {machine_summary()}; ran {(time.time() - t0) / 60:.0f} min.
+`python benchmarks/conditional_mnist.py --variants {args.variants} --steps {args.steps} --seeds {args.seeds}` — {today()}, {machine_summary()}; ran {(time.time() - t0) / 60:.0f} min{reuse_note}.
 
 A small CNN (`gancli.metrics.classifier`) trained on 4,000 of the 5,000 real digits labels
 {PER_CLASS} samples of each class drawn with `--class`; it scores {clf_acc:.1%} on the other
