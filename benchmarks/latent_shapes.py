@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,21 @@ REPO = Path(__file__).resolve().parent.parent
 SECTION = "latent_shapes"
 IMAGES = REPO / "docs" / "images"
 CONFIDENT = 0.9
+
+
+def logged_minutes(run: Path) -> str:
+    """' (N min by its metrics.jsonl)': the time between its logged steps, summed, leaving out
+    gaps of over 10 minutes (a pause before a resume)."""
+    try:
+        times = [
+            json.loads(line)["time"]
+            for line in (run / "metrics.jsonl").read_text().splitlines()
+            if '"time"' in line
+        ]
+    except (OSError, ValueError, KeyError):
+        return ""
+    busy = sum(b - a for a, b in zip(times, times[1:]) if 0 < b - a < 600)
+    return f" ({busy / 60:.0f} min by its metrics.jsonl)" if busy else ""
 
 
 def train(run: Path, steps: int, width: int, seed: int) -> float:
@@ -123,6 +139,7 @@ def main() -> None:
     model = load_model(run, "cpu")
     variant = model.variant
     steps_trained = read_checkpoint(run).step
+    width = model.config["nets"]["generator"].get("width", args.width)  # the run's, with --run
 
     nets, acc = classifiers(args.classifier_epochs)
     print(f"classifiers: held-out accuracy {acc}", flush=True)
@@ -274,7 +291,7 @@ def main() -> None:
     trained = (
         f"trained for this run in {train_s / 60:.1f} min"
         if train_s is not None
-        else "trained earlier"
+        else f"trained earlier{logged_minutes(run)}"
     )
     command = (
         "python benchmarks/latent_shapes.py"
@@ -290,7 +307,7 @@ def main() -> None:
             "## Latent space on shapes: arithmetic, walks, projection",
             f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
             "on a machine shared with other jobs).",
-            f"Model: `gan train dcgan --data shapes --width {args.width}` (32x32, the paper's "
+            f"Model: `gan train dcgan --data shapes --width {width}` (32x32, the paper's "
             f"optimiser), {steps_trained} steps, {trained}. Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
             f"colour {100 * acc['colour']:.1f}%, size {100 * acc['size']:.1f}%.",

@@ -61,6 +61,7 @@ class CGAN(GAN):
         },
     )
     toy_defaults = PACGAN_TOY
+    options = ()  # GAN's --g-loss does not apply: its losses are its own
 
     @classmethod
     def net_config(cls, spec, hyper, width):

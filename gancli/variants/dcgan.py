@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gancli.variants import register
 from gancli.variants.base import Hyper
-from gancli.variants.gan import GAN, PACGAN_TOY, toy_nets
+from gancli.variants.gan import G_LOSS, GAN, NONSATURATING, PACGAN_TOY, toy_nets
 
 
 @register
@@ -26,8 +26,10 @@ class DCGAN(GAN):
         lr_g=2e-4,
         lr_d=2e-4,
         betas=(0.5, 0.999),
+        extra={"g_loss": NONSATURATING},
     )
-    toy_defaults = PACGAN_TOY
+    toy_defaults = PACGAN_TOY.replace(extra={"g_loss": NONSATURATING})
+    options = (G_LOSS,)
     d_scale = 1.0
     reuse_fakes = True  # as dcgan.torch does: G's step scores the D step's fakes again
 

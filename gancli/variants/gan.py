@@ -1,7 +1,8 @@
 """GAN: Goodfellow et al. 2014, "Generative Adversarial Nets".
 
 D maximises log D(x) + log(1 - D(G(z))); G uses the non-saturating loss -log D(G(z)) that the
-paper recommends in practice. On images: the paper's MNIST configuration as released
+paper recommends in practice, or with `--g-loss minimax` the value function itself, minimising
+log(1 - D(G(z))), whose gradient vanishes while D rejects G's samples confidently (section 3). On images: the paper's MNIST configuration as released
 (goodfeli/adversarial mnist.yaml): ReLU MLP generator and maxout discriminator with dropout,
 100-d Gaussian z, D's cost halved, SGD with momentum rising 0.5 -> 0.7 and an exponentially
 decaying rate. On 2-D toys: the PacGAN protocol's nets and optimiser.
@@ -12,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from gancli._lazy import lazy
-from gancli.variants import register
+from gancli.errors import GanError
+from gancli.variants import Option, register
 from gancli.variants.base import Hyper, Variant
 
 F = lazy("torch.nn.functional")
@@ -27,6 +29,27 @@ PACGAN_TOY = Hyper(
     lr_d=1e-4,
     betas=(0.8, 0.999),
 )
+
+
+NONSATURATING, MINIMAX = "nonsaturating", "minimax"
+G_LOSS = Option(
+    "g_loss",
+    str,
+    "G's loss: nonsaturating, -log D(G(z)), the practice Goodfellow et al. 2014 recommend; or "
+    "minimax, log(1 - D(G(z))), the value function itself (its gradient vanishes while D "
+    "rejects G's samples).",
+    choices=(NONSATURATING, MINIMAX),
+)
+
+
+def generator_loss(fake_logit: Any, kind: str = NONSATURATING) -> Any:
+    """G's loss from D's logits on G's samples, D = sigmoid(logit): -log D (non-saturating)
+    or log(1 - D) (minimax). Both push D(G(z)) up; they differ in where the gradient is weak."""
+    if kind == NONSATURATING:
+        return F.softplus(-fake_logit).mean()
+    if kind == MINIMAX:
+        return -F.softplus(fake_logit).mean()
+    raise GanError(f"--g-loss must be one of: {NONSATURATING}, {MINIMAX}; got {kind!r}")
 
 
 def toy_nets(spec: dict[str, Any], hyper: Hyper, width: int | None) -> dict[str, dict[str, Any]]:
@@ -70,9 +93,11 @@ class GAN(Variant):
             "momentum_ramp_steps": 125_000,
             "lr_decay": 1.000004,
             "lr_min": 1e-6,
+            "g_loss": NONSATURATING,
         },
     )
-    toy_defaults = PACGAN_TOY
+    toy_defaults = PACGAN_TOY.replace(extra={"g_loss": NONSATURATING})
+    options = (G_LOSS,)
 
     @property
     def d_scale(self) -> float:
@@ -104,7 +129,7 @@ class GAN(Variant):
 
     def adjust_optimizers(self, step, opt_g, opt_d):
         extra = self.hyper.extra
-        if self.hyper.optimizer != "sgd" or not extra:
+        if self.hyper.optimizer != "sgd" or not {"momentum_final", "lr_decay"} & extra.keys():
             return
         ramp = min(1.0, step / max(1, extra.get("momentum_ramp_steps", 1)))
         momentum = (
@@ -140,4 +165,8 @@ class GAN(Variant):
         if fake is None or fake.shape[0] != real.shape[0]:
             fake = self.generator(self.sample_z(real.shape[0]))
         fake_logit = self.discriminator(fake).float()
-        return F.softplus(-fake_logit).mean(), {}
+        return generator_loss(fake_logit, self.g_loss_kind), {}
+
+    @property
+    def g_loss_kind(self) -> str:
+        return str(self.hyper.extra.get("g_loss", NONSATURATING))

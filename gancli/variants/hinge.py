@@ -41,6 +41,7 @@ class Hinge(DCGAN):
         n_critic=1,
     )
     toy_defaults = PACGAN_TOY
+    options = ()  # GAN's --g-loss does not apply: the hinge loss is its own
 
     def d_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0])).detach()

@@ -11,8 +11,10 @@ copy is then dropped: D itself takes only its ordinary step (the GAN's `d_loss`)
 
 The optimiser is unrolled as the engine runs it for D: Adam (the paper's), continuing from D's
 real first and second moments and step count, with D's lr, betas and eps; plain or momentum
-SGD is unrolled too. G's loss is the non-saturating -log D_K(G(z)) of the GAN variant, so with
-K = 0 its gradient is exactly the GAN's.
+SGD is unrolled too. G's loss is the GAN variant's at the look-ahead parameters, so with K = 0
+its gradient is exactly the GAN's: by default the non-saturating -log D_K(G(z)); the paper
+writes G's objective as the value function f itself, which `--g-loss minimax` uses
+(log(1 - D_K(G(z))), as the reference notebook minimises).
 
 `--lookahead` is a different, cheaper method, NOT the paper's: the copy is updated with
 detached gradients, so θ_D^K is a constant to G and the second-order term is dropped.
@@ -32,6 +34,7 @@ from gancli.errors import GanError
 from gancli.variants import Option, register
 from gancli.variants.base import Hyper
 from gancli.variants.dcgan import DCGAN
+from gancli.variants.gan import G_LOSS, NONSATURATING, generator_loss
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -45,7 +48,9 @@ class Unrolled(DCGAN):
     name = "unrolled"
     paper = "Metz et al. 2017, Unrolled Generative Adversarial Networks"
     summary = "G looks K discriminator updates ahead, differentiating through them."
-    defaults = DCGAN.defaults.replace(extra={"unroll": UNROLL, "lookahead": False})
+    defaults = DCGAN.defaults.replace(
+        extra={"unroll": UNROLL, "lookahead": False, "g_loss": NONSATURATING}
+    )
     reuse_fakes = False  # G's loss runs through its own look-ahead
     # The reference notebook's 2-D protocol (its 2x128 tanh nets replaced by the PacGAN nets
     # that the other variants use on toys, so that runs compare like for like).
@@ -57,7 +62,7 @@ class Unrolled(DCGAN):
         lr_g=1e-3,
         lr_d=1e-4,
         betas=(0.5, 0.999),
-        extra={"unroll": UNROLL, "lookahead": False},
+        extra={"unroll": UNROLL, "lookahead": False, "g_loss": NONSATURATING},
     )
     options = (
         Option("unroll", int, "K: discriminator updates that G looks ahead through."),
@@ -67,6 +72,7 @@ class Unrolled(DCGAN):
             "Cheap look-ahead, NOT the paper's method: the K updates use detached gradients, "
             "so G's gradient ignores how D's updates depend on G (no second-order term).",
         ),
+        G_LOSS,
     )
 
     # ---- the look-ahead ------------------------------------------------------------------
@@ -104,7 +110,8 @@ class Unrolled(DCGAN):
         if lookahead:  # constants to G: no gradient to compute for them
             params = {n: p.detach() for n, p in params.items()}
         fake_logit = logits(params, fake)
-        return F.softplus(-fake_logit).mean(), {"d_fake_unrolled": fake_logit.detach().mean()}
+        loss = generator_loss(fake_logit, self.g_loss_kind)
+        return loss, {"d_fake_unrolled": fake_logit.detach().mean()}
 
 
 def _safe_sqrt(v: Any) -> Any:

@@ -246,7 +246,7 @@ def test_lookahead_option_trains_and_is_stored(tmp_path):
     )
     path = Trainer(opts, quiet=True).run()
     extra = load_model(path).config["hyper"]["extra"]
-    assert extra == {"unroll": 2, "lookahead": True}
+    assert extra == {"unroll": 2, "lookahead": True, "g_loss": "nonsaturating"}
 
 
 def test_defaults_and_help():
@@ -260,7 +260,7 @@ def test_defaults_and_help():
         1e-3,
         0.5,
     )
-    assert toy.extra == {"unroll": 5, "lookahead": False}
+    assert toy.extra == {"unroll": 5, "lookahead": False, "g_loss": "nonsaturating"}
 
     from gancli.cli import app
 
