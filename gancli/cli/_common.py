@@ -68,6 +68,20 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+# Into a pipe or a file, a table is as wide as its rows (up to this), not folded at 80 columns.
+PIPE_WIDTH = 1000
+
+
+def table_console() -> Any:
+    """The Rich console for tables on stdout. On a terminal they fit its width; into a pipe or
+    a file every row stays on one line, so that grep, cut and sort see whole rows."""
+    from rich.console import Console
+
+    if stdout_is_terminal():
+        return Console(soft_wrap=False, highlight=False)
+    return Console(soft_wrap=False, highlight=False, width=PIPE_WIDTH)
+
+
 def info(message: str) -> None:
     """A human note on stderr, so that stdout stays clean for pipelines."""
     typer.echo(message, err=True)

@@ -14,6 +14,7 @@ from gancli.cli._common import (
     TruncationOpt,
     class_index,
     info,
+    table_console,
 )
 from gancli.errors import GanError
 
@@ -164,7 +165,6 @@ def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
     if not rows:
         info("no concepts yet: gan concept add NAME --seeds 12,40,77")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("name", "from", "created")
@@ -177,7 +177,7 @@ def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
             else f"class {r.get('class')}"
         )
         table.add_row(r["name"], how, str(r.get("created", "")))
-    Console().print(table)
+    table_console().print(table)
 
 
 @app.command("show")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info
+from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info, table_console
 from gancli.errors import GanError
 
 # Spelled out rather than read from gancli.metrics.registry: importing the metrics package
@@ -331,7 +331,6 @@ def _value(r: dict[str, Any]) -> tuple[str, str | None]:
 def _table(results: list[dict[str, Any]]) -> None:
     """One row per result; what each value and ± means, and the full receipts' names, go
     below the table."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="gan evaluate", title_justify="left")
@@ -363,7 +362,7 @@ def _table(results: list[dict[str, Any]]) -> None:
         ref = str(rec.get("reference") or "-")
         notes[f"reference: {ref}"] = None
         table.add_row(r["metric"], value, spread, n, feats.split(" ")[0], ref.split(" (")[0])
-    console = Console(soft_wrap=False)
+    console = table_console()
     console.print(table)
     console.print("n: generated / reference samples", highlight=False)
     for line in notes:
@@ -409,7 +408,6 @@ def _compare(paths: tuple[Path, Path], json: bool) -> None:
 
         print(_json.dumps({"compare": list(names), "rows": out, "notes": notes}))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{names[0]} vs {names[1]}", title_justify="left")
@@ -427,7 +425,7 @@ def _compare(paths: tuple[Path, Path], json: bool) -> None:
             str(o["receipt"]["n"]),
             str(o["receipt"]["features"]),
         )
-    console = Console(soft_wrap=False)
+    console = table_console()
     console.print(table)
     console.print(
         "better: the file with the better value, unless the difference is within twice the "

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from gancli.cli._common import JsonOpt
+from gancli.cli._common import JsonOpt, table_console
 
 
 class QuickHelpCommand(TyperCommand):
@@ -109,7 +109,6 @@ def rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def show(title: str, lines: list[tuple[str, str]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False, title=title, title_justify="left")
@@ -117,7 +116,7 @@ def show(title: str, lines: list[tuple[str, str]]) -> None:
     table.add_column(overflow="fold")
     for key, value in lines:
         table.add_row(key, value)
-    Console(soft_wrap=False, highlight=False).print(table)
+    table_console().print(table)
 
 
 def source_text(where: Any) -> str:

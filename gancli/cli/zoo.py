@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import JsonOpt, QuickHelpGroup, info
+from gancli.cli._common import JsonOpt, QuickHelpGroup, info, table_console
 from gancli.cli.info import QuickHelpCommand
 from gancli.errors import GanError
 
@@ -88,7 +88,6 @@ def list_(json: JsonOpt = False) -> None:
             "gan zoo pull owner/repo adds one from the Hugging Face Hub"
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -124,7 +123,7 @@ def list_(json: JsonOpt = False) -> None:
             human_bytes(r["bytes"]),
             r["from"],
         )
-    Console(soft_wrap=False, highlight=False).print(table)
+    table_console().print(table)
 
 
 @app.command("info", cls=QuickHelpCommand)

@@ -118,3 +118,14 @@ def test_info_describes_a_toy_model():
     assert r.exit_code == 0, r.output
     assert "curated zoo: ring8-gan" in r.output and "ring8: 2-D points" in r.output
     assert "slim" in r.output
+
+
+def test_zoo_list_into_a_pipe_keeps_one_row_per_line():
+    """`gan zoo list | grep NAME` must see the whole row, however narrow the terminal was."""
+    r = runner.invoke(app, ["zoo", "list"], env={"COLUMNS": "60"})
+    assert r.exit_code == 0, r.output
+    for name in NAMES:
+        rows = [line for line in r.stdout.splitlines() if line.startswith(name + " ")]
+        assert len(rows) == 1, r.stdout
+        assert rows[0].rstrip().endswith("curated"), rows[0]
+        assert " MB " in rows[0] or " kB " in rows[0], rows[0]
