@@ -15,6 +15,7 @@ from gancli.engine.model import load_model
 from gancli.variants.gan import GAN, MINIMAX, NONSATURATING, generator_loss
 from gancli.variants.unrolled import Unrolled
 from tests.conftest import tiny_options
+from tests.variants.test_unrolled import SPEC
 
 
 def _flat(text: str) -> str:
@@ -48,14 +49,7 @@ def test_minimax_saturates_where_the_non_saturating_loss_does_not():
 
 @pytest.mark.parametrize("kind", [NONSATURATING, MINIMAX])
 def test_unrolled_k0_matches_gan_with_either_loss(kind):
-    spec = {
-        "name": "points",
-        "kind": "points",
-        "shape": [2],
-        "value_range": [-1.5, 1.5],
-        "num_classes": 0,
-        "class_names": [],
-    }
+    spec = SPEC
     h = Unrolled.with_options(Unrolled.toy_defaults.replace(z_dim=2), {"unroll": 0, "g_loss": kind})
     v = Unrolled(
         {
