@@ -24,6 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_summary, markdown_table, today, write_section  # noqa: E402
 
+from gancli.checkpoint import atomic_write  # noqa: E402
 from gancli.data import load_data  # noqa: E402
 from gancli.engine.loop import Trainer  # noqa: E402
 from gancli.engine.model import load_model  # noqa: E402
@@ -147,10 +148,8 @@ def main() -> None:
                         "secs": secs[-1],
                         "date": today(),
                     }
-                    args.results.parent.mkdir(parents=True, exist_ok=True)
-                    tmp_json = args.results.with_suffix(".tmp")
-                    tmp_json.write_text(json.dumps(saved, indent=1))
-                    tmp_json.replace(args.results)
+                    text = json.dumps(saved, indent=1)
+                    atomic_write(args.results, lambda tmp, text=text: Path(tmp).write_text(text))
                 if seed == seeds[0] and not args.quick:
                     z = seeded_latents(model.variant, list(range(10))).repeat(k, 1)
                     x = model.sample(z, torch.arange(k).repeat_interleave(10))

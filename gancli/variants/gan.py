@@ -2,10 +2,12 @@
 
 D maximises log D(x) + log(1 - D(G(z))); G uses the non-saturating loss -log D(G(z)) that the
 paper recommends in practice, or with `--g-loss minimax` the value function itself, minimising
-log(1 - D(G(z))), whose gradient vanishes while D rejects G's samples confidently (section 3). On images: the paper's MNIST configuration as released
-(goodfeli/adversarial mnist.yaml): ReLU MLP generator and maxout discriminator with dropout,
-100-d Gaussian z, D's cost halved, SGD with momentum rising 0.5 -> 0.7 and an exponentially
-decaying rate. On 2-D toys: the PacGAN protocol's nets and optimiser.
+log(1 - D(G(z))), whose gradient vanishes while D rejects G's samples confidently (section 3).
+
+On images: the paper's MNIST configuration as released (goodfeli/adversarial mnist.yaml): ReLU
+MLP generator and maxout discriminator with dropout, 100-d Gaussian z, D's cost halved, SGD with
+momentum rising 0.5 -> 0.7 and an exponentially decaying rate. On 2-D toys: the PacGAN
+protocol's nets and optimiser.
 """
 
 from __future__ import annotations
