@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -59,7 +60,19 @@ SECTION = "train_throughput"
 IMAGE_SIZE, SOURCE_SIZE, JPEG_QUALITY = 64, 128, 90
 BATCH, WIDTH, Z_DIM = 64, 64, 100
 DATA_SEED, SAMPLE_SEED = 0, 1234
-TARGET = 2.5  # the issue's goal: gancli at least this many times the classic loop's images/s
+# The goals: gancli at least this many times the classic loop's images/s, on a CPU and on a GPU.
+TARGETS = {"cpu": 2.5, "cuda": 3.0}
+# Dense bf16 tensor-core peaks (TFLOP/s, no sparsity) from the vendor's data sheets, for model
+# FLOP utilisation; matched against torch.cuda.get_device_name(). Unknown GPUs get no MFU.
+BF16_PEAK_TFLOPS = (
+    ("H100 PCIe", 756.0),
+    ("H100 NVL", 835.0),
+    ("H100", 989.4),  # SXM5 (the "H100 80GB HBM3")
+    ("H200", 989.4),
+    ("A100", 312.0),
+    ("L40S", 362.1),
+    ("L4", 121.0),
+)
 
 # The runs, in order: the classic loop; gancli with its default precision ("auto"); gancli with
 # the other of fp32 / bf16, so the table shows what reduced precision is worth whichever one
@@ -125,6 +138,30 @@ def _device_peak_mib(device) -> float | None:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / MIB
     return None
+
+
+def bf16_peak_tflops(device_name: str) -> float | None:
+    for key, peak in BF16_PEAK_TFLOPS:
+        if key in device_name:
+            return peak
+    return None
+
+
+def step_flops(variant, real, labels) -> float:
+    """Model FLOPs of one training step (D's loss and backward, then G's), counted by
+    torch.utils.flop_counter as the step runs: convolutions and matrix products, forward and
+    backward; the optimisers, EMA and elementwise work are not counted (the usual MFU
+    convention). Gradients land in .grad and are cleared; no optimiser steps."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        d_loss, _ = variant.d_loss(real, labels)
+        d_loss.backward()
+        g_loss, _ = variant.g_loss(real, labels)
+        g_loss.backward()
+    for p in variant.nets.parameters():
+        p.grad = None
+    return float(counter.get_total_flops())
 
 
 def child_classic(a: argparse.Namespace) -> dict:
@@ -207,6 +244,8 @@ def child_classic(a: argparse.Namespace) -> dict:
         "time_to_steps_s": t_end - wall0,
         "cache_build_s": None,
         "device_peak_mib": _device_peak_mib(device),
+        "flops_per_img": None,  # the same nets and work as gancli's: the parent fills it in
+        "compiled": False,
         "samples": {"G": "samples_g.npy"},
     }
 
@@ -220,6 +259,7 @@ def child_gancli(a: argparse.Namespace) -> dict:
 
     import gancli.engine.loop
     from gancli.data import load_data, to_uint8
+    from gancli.engine.device import autocast
     from gancli.engine.loop import Trainer
     from gancli.engine.options import TrainOptions
 
@@ -255,9 +295,13 @@ def child_gancli(a: argparse.Namespace) -> dict:
         device=a.device,
         precision=a.precision,
         seed=a.seed,
+        compile=a.compile_nets,
     )
     trainer = Trainer(opts, quiet=True)
     trainer.run()
+    real, labels = trainer.batcher.next()
+    with autocast(trainer.device, trainer.precision):
+        flops = step_flops(trainer.variant, real, labels)
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     at = {r["step"]: r["time"] for r in records}
 
@@ -273,8 +317,17 @@ def child_gancli(a: argparse.Namespace) -> dict:
         "time_to_steps_s": at[a.steps] - wall0,
         "cache_build_s": cache_s,
         "device_peak_mib": _device_peak_mib(trainer.device),
+        "flops_per_img": flops / BATCH,
+        "compiled": bool(a.compile_nets),
         "samples": {"EMA G": "samples_ema.npy", "G": "samples_g.npy"},
     }
+
+
+def compile_error(log: str) -> str:
+    """The line of a failed run's log that says what went wrong (its last exception)."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception): ", ln)]
+    return (errors or lines or ["no output"])[-1][:300]
 
 
 def run_child(a: argparse.Namespace) -> None:
@@ -290,8 +343,15 @@ def run_child(a: argparse.Namespace) -> None:
 # ---- the parent: run both sides, measure, report ---------------------------------------------
 
 
-def launch(args: argparse.Namespace, loop: str, precision: str, data: Path, work: Path) -> dict:
-    tag = f"{loop}-{precision}"
+def launch(
+    args: argparse.Namespace,
+    loop: str,
+    precision: str,
+    data: Path,
+    work: Path,
+    compile_nets: bool = False,
+) -> dict:
+    tag = f"{loop}-{precision}" + ("-compile" if compile_nets else "")
     result_dir = work / tag
     shutil.rmtree(result_dir, ignore_errors=True)
     result_dir.mkdir(parents=True)
@@ -323,6 +383,8 @@ def launch(args: argparse.Namespace, loop: str, precision: str, data: Path, work
     if args.threads:
         cmd += ["--threads", str(args.threads)]
         env["OMP_NUM_THREADS"] = str(args.threads)
+    if compile_nets:
+        cmd.append("--compile-nets")
     load = os.getloadavg()[0]
     print(f"  {tag}: {args.steps} steps (load average {load:.1f}) ...", flush=True)
     m: Measured = run_measured(cmd, result_dir / "log.txt", env=env)
@@ -401,7 +463,17 @@ def fmt(v: float | None, digits: int = 1) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
-def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
+def device_name(device: str) -> str | None:
+    if not device.startswith("cuda"):
+        return None
+    import torch
+
+    return torch.cuda.get_device_name(torch.device(device))
+
+
+def table(
+    results: list[dict], steps: int, peak_tflops: float | None = None
+) -> tuple[list[str], list[list[str]]]:
     base = results[0]["img_per_s"]
     headers = [
         "loop",
@@ -421,7 +493,7 @@ def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
         name = (
             "classic (ImageFolder + DataLoader, 2 workers)"
             if r["loop"] == "classic"
-            else "gancli (Trainer)"
+            else "gancli (Trainer" + (", --compile)" if r.get("compiled") else ")")
         )
         rows.append(
             [
@@ -442,22 +514,58 @@ def table(results: list[dict], steps: int) -> tuple[list[str], list[list[str]]]:
         headers.append("peak device MiB")
         for row, r in zip(rows, results):
             row.append(fmt(r["device_peak_mib"], 0))
+    flops = next((r["flops_per_img"] for r in results if r.get("flops_per_img")), None)
+    if peak_tflops and flops:
+        headers += ["model TFLOP/s", "MFU (bf16 peak)"]
+        for row, r in zip(rows, results):
+            achieved = r["img_per_s"] * flops / 1e12
+            row += [fmt(achieved, 2), f"{100 * achieved / peak_tflops:.2f}%"]
     return headers, rows
 
 
 def doc_section(
     args: argparse.Namespace, results: list[dict], floor: float, took: float, command: str
 ) -> str:
-    headers, rows = table(results, args.steps)
-    classic, default, other = results
+    gpu = device_name(args.device)
+    peak = bf16_peak_tflops(gpu) if gpu else None
+    headers, rows = table(results, args.steps, peak)
+    classic, default, other = results[:3]
+    compiled = results[3] if len(results) > 3 else None
     base = classic["img_per_s"]
     ratio = default["img_per_s"] / base
-    verdict = "met" if ratio >= TARGET else "**not met**"
+    target = TARGETS["cuda" if gpu else "cpu"]
+    verdict = "met" if ratio >= target else "**not met**"
     max_load = max(r["load"] for r in results)
+    flops = default.get("flops_per_img")
+    gpu_lines = []
+    if gpu:
+        gpu_lines.append(
+            f"- GPU: {gpu}. Model FLOPs per image: {flops / 1e9:.2f} GFLOP (one D step and one "
+            "G step, forward and backward, counted by `torch.utils.flop_counter` on gancli's "
+            "step; the classic loop does the same convolutions). `model TFLOP/s` = img/s x "
+            "that; MFU divides it by the GPU's dense bf16 peak"
+            + (f" ({peak:g} TFLOP/s, data sheet)" if peak else " (unknown for this GPU)")
+            + ", whatever precision the row ran in."
+        )
+        if getattr(args, "compile_failure", None):
+            gpu_lines.append(
+                "- `--compile`: the run with `torch.compile` of both nets **failed** on this "
+                f"machine's torch, so it has no row: `{args.compile_failure}`"
+            )
+        if compiled is not None:
+            gpu_lines.append(
+                f"- `--compile`: {compiled['precision']} with `torch.compile` of both nets; its "
+                f"img/s is {compiled['img_per_s'] / default['img_per_s']:.2f}x the eager "
+                f"{default['precision']} run's. Its warm-up steps include the compilation "
+                "(see `s to step`)."
+            )
+    title = "on a GPU" if gpu else ""
     lines = [
-        "## Training throughput: gancli against the classic DCGAN loop",
+        f"## Training throughput{' ' + title if title else ''}: gancli against the classic "
+        "DCGAN loop",
         "",
-        f"`{command}` on {args.device}: {machine_summary()}; torchvision "
+        f"`{command}` on {args.device}{f' ({gpu})' if gpu else ''}: {machine_summary()}; "
+        "torchvision "
         f"{package_version('torchvision')}; {today()}; the whole run took {took / 60:.1f} min; "
         "load average (1 min) as each run started: "
         + ", ".join(f"{r['loop']} {r['precision']} {r['load']:.1f}" for r in results)
@@ -466,7 +574,7 @@ def doc_section(
         markdown_table(headers, rows),
         "",
         f"gancli with its default precision ({default['precision']}) trains at **{ratio:.2f}x** "
-        f"the classic loop's images/s (target {TARGET}x: {verdict}); with {other['precision']} "
+        f"the classic loop's images/s (target {target}x: {verdict}); with {other['precision']} "
         f"it is {other['img_per_s'] / base:.2f}x. Per image, the classic loop uses "
         f"{classic['cpu_s_per_1k'] / default['cpu_s_per_1k']:.2f}x the CPU time of gancli "
         f"{default['precision']} and {classic['cpu_s_per_1k'] / other['cpu_s_per_1k']:.2f}x "
@@ -487,6 +595,7 @@ def doc_section(
         "",
         "How it is measured:",
         "",
+        *gpu_lines,
         *(
             [
                 f"- Threads: every run used {args.threads} torch thread(s) (`--threads`, also "
@@ -566,17 +675,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="a short smoke run (few steps, small sets); writes no docs",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="add a run of gancli (default precision) with torch.compile of both nets",
+    )
     p.add_argument("--no-write", action="store_true", help="print the table only")
     p.add_argument("--doc", type=Path, default=REPO / "docs" / "performance.md")
     p.add_argument(
-        "--image", type=Path, default=REPO / "docs" / "images" / "throughput_samples.png"
+        "--image",
+        type=Path,
+        default=None,
+        help="the sample sheet (default docs/images/throughput_samples[_cuda].png)",
     )
     # Internal: the subprocess that runs one side.
     p.add_argument("--child", choices=["classic", "gancli"], help=argparse.SUPPRESS)
     p.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
     p.add_argument("--result-dir", help=argparse.SUPPRESS)
+    p.add_argument("--compile-nets", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    suffix = "" if a.device == "cpu" else "_" + a.device.split(":")[0]
+    a.section = SECTION + suffix
+    if a.image is None:
+        a.image = REPO / "docs" / "images" / f"throughput_samples{suffix}.png"
     quick = {"steps": 12, "warmup": 4, "images": 400, "samples": 200}
     full = {"steps": 200, "warmup": 25, "images": 2000, "samples": 1000}
     for key, value in (quick if a.quick else full).items():
@@ -611,10 +733,21 @@ def main(argv: list[str] | None = None) -> None:
         results = [launch(args, *CLASSIC, data, work), launch(args, "gancli", "auto", data, work)]
         other = "bf16" if results[1]["precision"] == "fp32" else "fp32"
         results.append(launch(args, "gancli", other, data, work))
+        args.compile_failure = None
+        if args.compile:
+            # torch.compile is the part most likely to break with a new torch or GPU: a failed
+            # compiled run is reported, and the eager runs' table still written.
+            try:
+                results.append(launch(args, "gancli", "auto", data, work, compile_nets=True))
+            except SystemExit as e:
+                args.compile_failure = compile_error(str(e))
+                print(f"  the compiled run failed: {args.compile_failure}", flush=True)
+        results[0]["flops_per_img"] = results[1]["flops_per_img"]
         real = read_jpegs(data)
         floor = quality(results, real, args.samples)
         took = time.perf_counter() - started
-        headers, rows = table(results, args.steps)
+        gpu = device_name(args.device)
+        headers, rows = table(results, args.steps, bf16_peak_tflops(gpu) if gpu else None)
         print()
         print(text_table(headers, rows))
         print(
@@ -623,7 +756,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         if not (args.quick or args.no_write):
             sample_sheet(results, real, args.image)
-            write_section(args.doc, SECTION, doc_section(args, results, floor, took, command))
+            write_section(args.doc, args.section, doc_section(args, results, floor, took, command))
             print(f"wrote {args.doc} and {args.image}")
     finally:
         if args.work is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -110,7 +110,8 @@ def sample(
         output = "samples.png"
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
-    model = load_model(resolve(ckpt), resolve_device(device))
+    source = resolve(ckpt)
+    model = load_model(source, resolve_device(device))
     variant = model.variant
     if (class_ is not None) and not variant.conditional:
         raise GanError(
@@ -188,22 +189,31 @@ def sample(
         else:
             names = [f"{s:06d}.png" for s in seeds]
         out_dir.mkdir(parents=True, exist_ok=True)
+        pool = png_workers(len(z), workers)
+        # On a CPU the workers also run the generator, each on its own batches with one thread:
+        # generating here would leave the cores to share between this process's threads and
+        # the encoders. On a GPU this process generates and the workers only encode.
+        generate_there = pool > 0 and x is None and model.variant.device.type == "cpu"
 
-        def batches():
+        def jobs():
             for i in range(0, len(z), batch_size):
-                part = (
-                    x[i : i + batch_size]
-                    if x is not None
-                    else model.sample(
-                        z[i : i + batch_size],
-                        None if labels is None else labels[i : i + batch_size],
-                        ema=ema,
-                        batch=batch_size,
+                part = slice(i, i + batch_size)
+                y = None if labels is None else labels[part]
+                if generate_there:
+                    y = None if y is None else y.numpy()
+                    yield (
+                        sample_pngs,
+                        (str(source), ema, str(out_dir), names[part], z[part].numpy(), y),
                     )
+                    continue
+                images = (
+                    x[part]
+                    if x is not None
+                    else model.sample(z[part], y, ema=ema, batch=batch_size)
                 )
-                yield names[i : i + batch_size], to_uint8_images(part)
+                yield encode_pngs, (str(out_dir), names[part], to_uint8_images(images))
 
-        write_pngs(out_dir, batches(), len(z), workers)
+        run_jobs(jobs(), pool)
         written.append(str(out_dir))
     if json:
         import json as _json
@@ -246,6 +256,26 @@ def encode_pngs(out_dir: str | Path, names: list[str], images: Any) -> int:
     return len(names)
 
 
+_WORKER_MODELS: dict[str, Any] = {}  # a worker process's loaded checkpoints
+
+
+def sample_pngs(source: str, ema: bool, out_dir: str, names: list[str], z: Any, labels: Any) -> int:
+    """Generate the images of latents `z` (and class `labels`) from checkpoint `source` on the
+    CPU, then write them as PNGs (a worker's job; the model is loaded once per worker)."""
+    import torch
+
+    from gancli.engine.model import load_model
+    from gancli.render import to_uint8_images
+
+    model = _WORKER_MODELS.get(source)
+    if model is None:
+        torch.set_num_threads(1)  # one worker per core: more threads would only contend
+        model = _WORKER_MODELS[source] = load_model(source, "cpu")
+    y = None if labels is None else torch.from_numpy(labels)
+    x = model.sample(torch.from_numpy(z), y, ema=ema, batch=len(z))
+    return encode_pngs(out_dir, names, to_uint8_images(x))
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -253,20 +283,23 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def write_pngs(
-    out_dir: Path, batches: Iterable[tuple[list[str], Any]], n: int, workers: int | None = None
-) -> None:
-    """Encode each (names, uint8 images) batch as it arrives. With workers, batches go to a
-    pool of processes (PNG encoding is CPU-bound Python + zlib, so threads would queue on the
-    GIL for small images) while this process generates the next ones; at most two batches per
-    worker wait in the queue, so memory stays bounded whatever n is."""
+def png_workers(n: int, workers: int | None) -> int:
+    """Worker processes for n images: --workers, else one per core from PARALLEL_FROM on."""
     if workers is None:
-        workers = default_workers() if n >= PARALLEL_FROM else 0
+        return default_workers() if n >= PARALLEL_FROM else 0
     if workers < 0:
         raise GanError("--workers must be 0 or more")
+    return workers
+
+
+def run_jobs(jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers: int) -> None:
+    """Run each (function, args) job as it comes: here, or in a pool of `workers` processes
+    (PNG encoding is CPU-bound Python + zlib, so threads would queue on the GIL for small
+    images) while this process prepares the next ones; at most two jobs per worker wait in
+    the queue, so memory stays bounded whatever the number of images."""
     if workers == 0:
-        for names, images in batches:
-            encode_pngs(out_dir, names, images)
+        for fn, args in jobs:
+            fn(*args)
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -276,12 +309,12 @@ def write_pngs(
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
         pending: set[Any] = set()
         try:
-            for names, images in batches:
+            for fn, args in jobs:
                 if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in done:
                         f.result()
-                pending.add(pool.submit(encode_pngs, str(out_dir), names, images))
+                pending.add(pool.submit(fn, *args))
             for f in pending:
                 f.result()
         except BaseException:

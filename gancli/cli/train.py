@@ -216,7 +216,8 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             bool,
             typer.Option(
                 "--channels-last/--no-channels-last",
-                help="channels_last memory format for conv nets.",
+                help="channels_last memory format for conv nets (on a GPU with --compile, "
+                "the compiler picks the layout instead).",
             ),
         ] = DEFAULTS.channels_last,
         out: Annotated[

@@ -183,17 +183,29 @@ class Batcher:
         start = self.pos + self.offset
         idx = self.perm[start : start + self.local_batch]
         self.pos += b
-        x = self.x[idx.to(self.x.device)].to(self.device, non_blocking=True)
-        labels = self.labels[idx.to(self.labels.device)] if self.labels is not None else None
+        x = self.x[self._to(idx, self.x.device)]
+        x = self._to(x, self.device)
+        labels = self.labels[self._to(idx, self.labels.device)] if self.labels is not None else None
         if self.kind == "image":
             x = x.float().div_(127.5).sub_(1.0)
             if self.flip:
                 mask = torch.rand(b, generator=self.gen) < 0.5  # the whole batch's
-                mask = mask[self.offset : self.offset + self.local_batch].to(self.device)
+                mask = self._to(mask[self.offset : self.offset + self.local_batch], self.device)
                 x = torch.where(mask[:, None, None, None], x.flip(-1), x)
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
         return x, labels
+
+    @staticmethod
+    def _to(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """`t` on `device`. Host to GPU through pinned memory and an asynchronous copy: a plain
+        copy from pageable memory waits for the GPU to finish its queue, one host sync per
+        batch, which stalls the CPU that should be queueing the next step's kernels."""
+        if t.device == device:
+            return t
+        if t.device.type == "cpu" and device.type == "cuda":
+            return t.pin_memory().to(device, non_blocking=True)
+        return t.to(device)
 
     def _epoch_order(self, n: int) -> torch.Tensor:
         if self.order == "blocks":

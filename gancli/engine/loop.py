@@ -173,7 +173,13 @@ class Trainer:
             seed_everything(derived_seed(opts.seed, self.dist.rank))
 
         conv = any(p.dim() == 4 for p in self.variant.nets.parameters())
-        self.channels_last = opts.channels_last and conv and self.device.type != "mps"
+        # With --compile on a GPU the compiler chooses the layout (inductor's layout
+        # optimisation); channels_last weights there made torch 2.11's inductor fail in the
+        # backward of DCGAN's first transposed convolution (benchmarks/gpu_checks.sh, H100).
+        compiled_on_gpu = opts.compile and self.device.type == "cuda"
+        self.channels_last = (
+            opts.channels_last and conv and self.device.type != "mps" and not compiled_on_gpu
+        )
         if self.channels_last:
             self.model.to_channels_last()
         if opts.compile:
