@@ -62,22 +62,41 @@ EXCLUDED = {"dcgan": "same loss and toy nets as gan"}
 # BN+ReLU, D 3x32 maxout with 5 pieces), batch 128 instead of 512, and 1,000 generator steps
 # instead of 25,000. beta2, n_critic, the optimiser kind and loss constants (clipping,
 # penalty weights) stay each variant's own.
-PROTOCOL: dict[str, Any] = {
-    "width": 64,
-    "z_dim": 256,
-    "batch_size": 128,
-    "lr_d": 1e-4,
-    "lr_g": 1e-3,
-    "beta1": 0.5,
-    "unroll": 5,
-    "steps": 1000,
+PROTOCOLS: dict[str, dict[str, Any]] = {
+    "notebook": {
+        "width": 64,
+        "z_dim": 256,
+        "batch_size": 128,
+        "lr_d": 1e-4,
+        "lr_g": 1e-3,
+        "beta1": 0.5,
+        "unroll": 5,
+        "steps": 1000,
+    },
+    # PacGAN's own 2-D protocol (its released config for the ring and the grid): G 4x400
+    # BN+ReLU, D 3x200 maxout with 5 pieces, z 2-d N(0, I), Adam 1e-4 for both, beta1 0.8,
+    # batch 100. PacGAN trains 400 epochs of 100,000 points (400,000 steps); the step count
+    # here is what fits a CPU, and the table says it.
+    "pacgan": {
+        "width": 400,
+        "z_dim": 2,
+        "batch_size": 100,
+        "lr_d": 1e-4,
+        "lr_g": 1e-4,
+        "beta1": 0.8,
+        "unroll": 5,
+        "steps": 20000,
+    },
 }
+PROTOCOL: dict[str, Any] = dict(PROTOCOLS["notebook"])  # the one in use (see --protocol)
 CORE = "gan,unrolled,unrolled-lookahead,wgan,wgan-gp,lsgan,hinge"  # the documented run
 QUICK = {"steps": 60, "seeds": 1}
 
 
 def protocol_name() -> str:
     p = PROTOCOL
+    if p["width"] == PROTOCOLS["pacgan"]["width"] and p["beta1"] == PROTOCOLS["pacgan"]["beta1"]:
+        return f"PacGAN's nets and optimiser, batch {p['batch_size']}"
     return (
         f"Unrolled-notebook optimiser, batch {p['batch_size']}, on PacGAN-shaped nets "
         f"at width {p['width']}"
@@ -384,6 +403,17 @@ def train_all(
     return results, checks
 
 
+def load_saved(path: Path) -> dict[str, Any] | None:
+    """What save_results wrote (samples as arrays, KL NaN where none), or None."""
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text())
+    for r in saved["results"]:
+        r["samples"] = np.asarray(r["samples"]) if r.get("samples") is not None else None
+        r["kl"] = math.nan if r["kl"] is None else r["kl"]
+    return saved
+
+
 def save_results(
     path: Path,
     results: list[dict[str, Any]],
@@ -392,6 +422,7 @@ def save_results(
     checks: list[dict[str, Any]],
     took: float,
     command: str,
+    reused: int = 0,
 ) -> None:
     """Every run's numbers, and the samples of the seed-0 runs that the pictures show."""
     rows = []
@@ -408,6 +439,7 @@ def save_results(
                 "entries": entries,
                 "datasets": datasets,
                 "took": took,
+                "reused": reused,
                 "command": command,
                 "results": rows,
                 "notebook": checks,
@@ -429,14 +461,37 @@ def doc_section(
     steps: int,
     took: float,
     command: str,
+    suffix: str = "",
+    reused: int = 0,
 ) -> str:
     p = PROTOCOL
+    pacgan = suffix == "_pacgan"
+    if pacgan:
+        reading = (
+            f"Read it against PacGAN's Table 1, whose protocol this is except for the length: "
+            f"{steps} generator steps here against PacGAN's 400 epochs of 100,000 points "
+            "(400,000 steps at batch 100)."
+        )
+    else:
+        reading = (
+            f"Read it as early training: {steps} steps against the notebook's 25,000 and "
+            "PacGAN's longer runs. The pictures show where the samples are; a variant whose "
+            "samples still lie along the whole ring, between the modes, is not collapsed even "
+            "when few of its modes count as captured, and high-quality fractions this low say "
+            "that G is not yet precise to 3 std (0.03 on the ring), not that it dropped modes."
+        )
     lines = [
-        "## Mode coverage on 2-D mixtures",
+        "## Mode coverage on 2-D mixtures" + (" under PacGAN's protocol" if pacgan else ""),
         "",
-        f"Made by `{command}` on {today()}: {machine_summary()}; {took / 60:.0f} min in all, "
-        "runs in parallel worker processes on a machine shared with other jobs (the times are "
-        "comparable within this table only).",
+        f"Made by `{command}` on {today()}: {machine_summary()}; {took / 60:.0f} min in all"
+        + (
+            f" ({reused} runs reused from earlier calls under the same protocol: their times "
+            "are in the tables, not in this total)"
+            if reused
+            else ""
+        )
+        + ", runs in parallel worker processes on a machine shared with other jobs (the times "
+        "are comparable within this table only).",
         "",
         f"Protocol, the same for every variant (**{protocol_name()}**): G 4x{p['width']} "
         f"BN+ReLU, D 3x{p['width'] // 2} maxout (5 pieces), z {p['z_dim']}-d N(0, I), "
@@ -453,11 +508,7 @@ def doc_section(
         "high-quality samples). `unrolled-lookahead` is `unrolled --lookahead`, without the "
         "second-order term: not the paper's method.",
         "",
-        f"Read it as early training: {steps} steps against the notebook's 25,000 and "
-        "PacGAN's longer runs. The pictures show where the samples are; a variant whose samples "
-        "still lie along the whole ring, between the modes, is not collapsed even when few of "
-        "its modes count as captured, and high-quality fractions this low say that G is not yet "
-        "precise to 3 std (0.03 on the ring), not that it dropped modes.",
+        reading,
     ]
     for data in datasets:
         k = 8 if data == "ring8" else 25
@@ -467,7 +518,7 @@ def doc_section(
             "",
             markdown_table(HEADERS, table_rows(results, entries, data)),
             "",
-            f"![samples on {data}, seed 0](images/modes_{data}.png)",
+            f"![samples on {data}, seed 0](images/modes_{data}{suffix}.png)",
         ]
     if checks:
         lines += [
@@ -504,9 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--data", default=",".join(DATASETS), help="comma-separated toys")
     ap.add_argument("--seeds", type=int, default=3, help="training seeds per variant and toy")
-    ap.add_argument("--steps", type=int, default=PROTOCOL["steps"], help="generator steps")
-    ap.add_argument("--width", type=int, default=PROTOCOL["width"], help="toy net width")
-    ap.add_argument("--batch-size", type=int, default=PROTOCOL["batch_size"])
+    ap.add_argument(
+        "--protocol",
+        choices=sorted(PROTOCOLS),
+        default="notebook",
+        help="notebook: the Unrolled GAN notebook's optimiser on width-64 PacGAN-shaped nets, "
+        "1,000 steps (the main table); pacgan: PacGAN's nets and optimiser, 20,000 steps "
+        "(its own doc section and results file)",
+    )
+    ap.add_argument("--steps", type=int, default=None, help="generator steps")
+    ap.add_argument("--width", type=int, default=None, help="toy net width")
+    ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (one thread each)")
     ap.add_argument(
         "--notebook-steps",
@@ -521,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--results",
         type=Path,
-        default=REPO / "runs" / "benchmarks" / "mode_coverage.json",
+        default=None,
         help="where the raw per-run results (and seed-0 samples) are saved (runs/ is ignored by git)",
     )
     ap.add_argument(
@@ -534,7 +593,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.steps, args.seeds, args.no_doc = QUICK["steps"], QUICK["seeds"], True
         args.notebook_steps, args.notebook_seeds = QUICK["steps"], 1
-    PROTOCOL.update(width=args.width, batch_size=args.batch_size, steps=args.steps)
+    PROTOCOL.clear()
+    PROTOCOL.update(PROTOCOLS[args.protocol])
+    for key in ("width", "batch_size", "steps"):
+        if getattr(args, key) is not None:
+            PROTOCOL[key] = getattr(args, key)
+    args.steps = PROTOCOL["steps"]
+    suffix = "" if args.protocol == "notebook" else f"_{args.protocol}"
+    section = SECTION + suffix
+    if args.results is None:
+        args.results = REPO / "runs" / "benchmarks" / f"mode_coverage{suffix}.json"
     chosen = CORE if args.variants == "core" else args.variants
     entries = chosen.split(",") if chosen else point_variants()
     datasets = args.data.split(",")
@@ -544,15 +612,14 @@ def main(argv: list[str] | None = None) -> int:
         ((e, d, s) for e in entries for d in datasets for s in range(args.seeds)),
         key=lambda j: -cost.get(j[0], 1),
     )
+    reused = 0
     if args.from_results:
-        saved = json.loads(args.results.read_text())
+        saved = load_saved(args.results)
         PROTOCOL.update(saved["protocol"])
         results, took, command = saved["results"], saved["took"], saved["command"]
         checks = saved.get("notebook", [])
-        for r in results:
-            r["samples"] = np.asarray(r["samples"]) if r.get("samples") is not None else None
-            r["kl"] = math.nan if r["kl"] is None else r["kl"]
         entries, datasets = saved["entries"], saved["datasets"]
+        reused = saved.get("reused", 0)
         args.steps, args.seeds = PROTOCOL["steps"], len({r["seed"] for r in results})
     else:
         print(
@@ -565,14 +632,52 @@ def main(argv: list[str] | None = None) -> int:
             for k in NOTEBOOK["unroll"]
             for seed in range(args.notebook_seeds if args.notebook_steps > 0 else 0)
         ]
+        # Runs an earlier call finished under the same protocol are reused, not trained again:
+        # a long benchmark can be stopped and continued, or extended by variants or seeds.
+        saved = None if args.quick else load_saved(args.results)
+        old_runs: dict[tuple, dict[str, Any]] = {}
+        old_checks: dict[tuple, dict[str, Any]] = {}
+        if saved is not None and saved["protocol"] == PROTOCOL:
+            old_runs = {(r["entry"], r["data"], r["seed"]): r for r in saved["results"]}
+            old_checks = {
+                (c["k"], c["seed"]): c
+                for c in saved.get("notebook", [])
+                if c["curve"] and c["curve"][-1]["step"] == args.notebook_steps
+            }
+        wanted_runs, wanted_checks = set(jobs), set(notebook)
+        jobs = [j for j in jobs if j not in old_runs]
+        notebook = [j for j in notebook if j not in old_checks]
+        reused = len(wanted_runs & old_runs.keys()) + len(wanted_checks & old_checks.keys())
+        if reused:
+            print(f"reusing {reused} finished runs from {args.results}", flush=True)
         start = time.perf_counter()
         results, checks = train_all(jobs, notebook, args)
         took = time.perf_counter() - start
+        results += [r for key, r in old_runs.items() if key in wanted_runs]
+        checks += [c for key, c in old_checks.items() if key in wanted_checks]
         command = "python benchmarks/mode_coverage.py" + "".join(
             f" {a}" for a in (argv if argv is not None else sys.argv[1:])
         )
         if not args.quick:
-            save_results(args.results, results, entries, datasets, checks, took, command)
+            # Keep the saved runs this call did not ask for, too.
+            keep = [r for key, r in old_runs.items() if key not in wanted_runs]
+            keep_checks = [c for key, c in old_checks.items() if key not in wanted_checks]
+            all_entries = entries + [
+                e for e in (saved or {}).get("entries", []) if e not in entries
+            ]
+            all_data = datasets + [
+                d for d in (saved or {}).get("datasets", []) if d not in datasets
+            ]
+            save_results(
+                args.results,
+                results + keep,
+                all_entries,
+                all_data,
+                checks + keep_checks,
+                took,
+                command,
+                reused,
+            )
 
     for data in datasets:
         print(f"\n{data}: {protocol_name()}, {args.steps} steps, {args.seeds} seeds")
@@ -583,9 +688,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{took / 60:.1f} min")
     if not args.no_doc:
         for data in datasets:
-            scatter_grid(results, entries, data, args.doc.parent / "images" / f"modes_{data}.png")
+            image = args.doc.parent / "images" / f"modes_{data}{suffix}.png"
+            scatter_grid(results, entries, data, image)
         body = doc_section(
-            results, entries, datasets, checks, args.seeds, args.steps, took, command
+            results,
+            entries,
+            datasets,
+            checks,
+            args.seeds,
+            args.steps,
+            took,
+            command,
+            suffix,
+            reused,
         )
         if not args.doc.exists():
             args.doc.parent.mkdir(parents=True, exist_ok=True)
@@ -593,7 +708,7 @@ def main(argv: list[str] | None = None) -> int:
                 "# Benchmarks\n\nEvery number on this page comes from a script in `benchmarks/` "
                 "that anyone can re-run; each section says how it was made.\n"
             )
-        write_section(args.doc, SECTION, body)
+        write_section(args.doc, section, body)
         print(f"wrote {args.doc} and {args.doc.parent / 'images'}/modes_*.png")
     return 0
 
