@@ -659,20 +659,20 @@ def main(argv: list[str] | None = None) -> int:
             f" {a}" for a in (argv if argv is not None else sys.argv[1:])
         )
         if not args.quick:
-            # Keep the saved runs this call did not ask for, too.
-            keep = [r for key, r in old_runs.items() if key not in wanted_runs]
-            keep_checks = [c for key, c in old_checks.items() if key not in wanted_checks]
-            all_entries = entries + [
-                e for e in (saved or {}).get("entries", []) if e not in entries
-            ]
-            all_data = datasets + [
-                d for d in (saved or {}).get("datasets", []) if d not in datasets
-            ]
+            # Keep the saved runs this call did not ask for, too, as the file holds them now
+            # (another call with the same protocol may have finished in the meantime).
+            now = load_saved(args.results)
+            if now is None or now["protocol"] != PROTOCOL:
+                now = {"results": [], "notebook": [], "entries": [], "datasets": []}
+            mine = {(r["entry"], r["data"], r["seed"]) for r in results}
+            mine_checks = {(c["k"], c["seed"]) for c in checks}
+            keep = [r for r in now["results"] if (r["entry"], r["data"], r["seed"]) not in mine]
+            keep_checks = [c for c in now["notebook"] if (c["k"], c["seed"]) not in mine_checks]
             save_results(
                 args.results,
                 results + keep,
-                all_entries,
-                all_data,
+                entries + [e for e in now["entries"] if e not in entries],
+                datasets + [d for d in now["datasets"] if d not in datasets],
                 checks + keep_checks,
                 took,
                 command,
