@@ -319,6 +319,7 @@ def table_rows(results: list[dict[str, Any]], entries: list[str], data: str) -> 
             [
                 entry,
                 own_settings(entry, data),
+                str(len(rs)),
                 mean_se([r["modes"] for r in rs], ".1f"),
                 mean_se([100 * r["high_quality"] for r in rs], ".1f"),
                 mean_se([r["kl"] for r in rs], ".2f"),
@@ -328,7 +329,7 @@ def table_rows(results: list[dict[str, Any]], entries: list[str], data: str) -> 
     return rows
 
 
-HEADERS = ["variant", "its own settings", "modes", "high quality %", "KL", "train s/run"]
+HEADERS = ["variant", "its own settings", "seeds", "modes", "high quality %", "KL", "train s/run"]
 
 
 # ---- pictures ----------------------------------------------------------------------------------
@@ -501,7 +502,7 @@ def doc_section(
         "beta2, D steps per G step and loss constants are each variant's own (the table's "
         "second column). "
         f"Each run: {SAMPLES} samples of the raw generator from the latents of seeds "
-        f"0..{SAMPLES - 1}; mean ± standard error over {seeds} training seeds. A sample is high "
+        f"0..{SAMPLES - 1}; mean ± standard error over the training seeds (`seeds`). A sample is high "
         "quality within 3 std of its nearest mode; a mode is captured when it is the nearest "
         "mode of at least one high-quality sample; KL(histogram of the high-quality samples "
         "|| uniform), in nats (ln 8 = 2.08 for one ring mode; '(n/N)': only n runs had "
