@@ -79,8 +79,9 @@ def sample(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="--out-dir: processes that encode PNGs while the generator runs (default: one "
-            "per core for 1,024 images or more; 0: encode in this process)."
+            help="--out-dir: worker processes that write the PNGs (on a CPU each also runs the "
+            "generator for its batches; on a GPU this process generates). Default: one per "
+            "core for 1,024 images or more; 0: all in this process."
         ),
     ] = None,
     seed: SeedOpt = 0,
