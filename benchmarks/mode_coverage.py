@@ -329,6 +329,17 @@ def table_rows(results: list[dict[str, Any]], entries: list[str], data: str) -> 
     return rows
 
 
+def all_modes_counts(results: list[dict[str, Any]], entries: list[str], data: str) -> str:
+    """'gan 2 of 3, wgan-gp 3 of 3': per variant, the runs with every mode captured."""
+    parts = []
+    for entry in entries:
+        rs = [r for r in results if r["entry"] == entry and r["data"] == data]
+        if rs:
+            full = sum(r["modes"] == r["total"] for r in rs)
+            parts.append(f"{entry} {full} of {len(rs)}")
+    return ", ".join(parts)
+
+
 HEADERS = ["variant", "its own settings", "seeds", "modes", "high quality %", "KL", "train s/run"]
 
 
@@ -467,6 +478,28 @@ def doc_section(
 ) -> str:
     p = PROTOCOL
     pacgan = suffix == "_pacgan"
+    # Runs saved by earlier calls carry the command that trained them.
+    commands = list(dict.fromkeys(r["command"] for r in results + checks if r.get("command")))
+    if len(commands) > 1:
+        made = (
+            f"Made by {len(commands)} calls under this protocol, each adding runs to the saved "
+            "results (`--results`), the last on "
+            f"{today()}: " + "; ".join(f"`{c}`" for c in commands) + f". {machine_summary()}; "
+            "runs in parallel worker processes on a machine shared with other jobs (the times "
+            "are each run's own and comparable within this table only)."
+        )
+    else:
+        made = (
+            f"Made by `{command}` on {today()}: {machine_summary()}; {took / 60:.0f} min in all"
+            + (
+                f" ({reused} runs reused from earlier calls under the same protocol: their "
+                "times are in the tables, not in this total)"
+                if reused
+                else ""
+            )
+            + ", runs in parallel worker processes on a machine shared with other jobs (the "
+            "times are comparable within this table only)."
+        )
     if pacgan:
         reading = (
             f"Read it against PacGAN's Table 1, whose protocol this is except for the length: "
@@ -484,20 +517,12 @@ def doc_section(
     lines = [
         "## Mode coverage on 2-D mixtures" + (" under PacGAN's protocol" if pacgan else ""),
         "",
-        f"Made by `{command}` on {today()}: {machine_summary()}; {took / 60:.0f} min in all"
-        + (
-            f" ({reused} runs reused from earlier calls under the same protocol: their times "
-            "are in the tables, not in this total)"
-            if reused
-            else ""
-        )
-        + ", runs in parallel worker processes on a machine shared with other jobs (the times "
-        "are comparable within this table only).",
+        made,
         "",
         f"Protocol, the same for every variant (**{protocol_name()}**): G 4x{p['width']} "
         f"BN+ReLU, D 3x{p['width'] // 2} maxout (5 pieces), z {p['z_dim']}-d N(0, I), "
         f"batch {p['batch_size']}, learning rate {_sci(p['lr_d'])} for D and "
-        f"{_sci(p['lr_g'])} for G, beta1 {p['beta1']}, {steps} generator steps; unrolled "
+        f"{_sci(p['lr_g'])} for G, beta1 {p['beta1']}, {steps:,} generator steps; unrolled "
         f"K = {p['unroll']}. The optimiser kind (Adam unless the variant's own is another), "
         "beta2, D steps per G step and loss constants are each variant's own (the table's "
         "second column). "
@@ -518,6 +543,8 @@ def doc_section(
             f"### {data} ({k} modes)",
             "",
             markdown_table(HEADERS, table_rows(results, entries, data)),
+            "",
+            "Runs that captured every mode: " + all_modes_counts(results, entries, data) + ".",
             "",
             f"![samples on {data}, seed 0](images/modes_{data}{suffix}.png)",
         ]
@@ -654,11 +681,13 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         results, checks = train_all(jobs, notebook, args)
         took = time.perf_counter() - start
-        results += [r for key, r in old_runs.items() if key in wanted_runs]
-        checks += [c for key, c in old_checks.items() if key in wanted_checks]
         command = "python benchmarks/mode_coverage.py" + "".join(
             f" {a}" for a in (argv if argv is not None else sys.argv[1:])
         )
+        for r in results + checks:
+            r["command"] = command  # which call trained it, for the doc
+        results += [r for key, r in old_runs.items() if key in wanted_runs]
+        checks += [c for key, c in old_checks.items() if key in wanted_checks]
         if not args.quick:
             # Keep the saved runs this call did not ask for, too, as the file holds them now
             # (another call with the same protocol may have finished in the meantime).
@@ -669,12 +698,12 @@ def main(argv: list[str] | None = None) -> int:
             mine_checks = {(c["k"], c["seed"]) for c in checks}
             keep = [r for r in now["results"] if (r["entry"], r["data"], r["seed"]) not in mine]
             keep_checks = [c for c in now["notebook"] if (c["k"], c["seed"]) not in mine_checks]
-            save_results(
+            save_results(  # the earlier runs first, then this call's
                 args.results,
-                results + keep,
-                entries + [e for e in now["entries"] if e not in entries],
-                datasets + [d for d in now["datasets"] if d not in datasets],
-                checks + keep_checks,
+                keep + results,
+                now["entries"] + [e for e in entries if e not in now["entries"]],
+                now["datasets"] + [d for d in datasets if d not in now["datasets"]],
+                keep_checks + checks,
                 took,
                 command,
                 reused,
