@@ -503,7 +503,7 @@ def doc_section(
     if pacgan:
         reading = (
             f"Read it against PacGAN's Table 1, whose protocol this is except for the length: "
-            f"{steps} generator steps here against PacGAN's 400 epochs of 100,000 points "
+            f"{steps:,} generator steps here against PacGAN's 400 epochs of 100,000 points "
             "(400,000 steps at batch 100)."
         )
     else:
