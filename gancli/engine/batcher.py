@@ -183,9 +183,12 @@ class Batcher:
         start = self.pos + self.offset
         idx = self.perm[start : start + self.local_batch]
         self.pos += b
-        x = self.x[self._to(idx, self.x.device)]
-        x = self._to(x, self.device)
-        labels = self.labels[self._to(idx, self.labels.device)] if self.labels is not None else None
+        at_x = self._to(idx, self.x.device)
+        x = self._to(self.x[at_x], self.device)
+        labels = None
+        if self.labels is not None:  # on the device: the same copy of the indices serves
+            at_labels = at_x if at_x.device == self.labels.device else idx
+            labels = self.labels[self._to(at_labels, self.labels.device)]
         if self.kind == "image":
             x = x.float().div_(127.5).sub_(1.0)
             if self.flip:
