@@ -101,10 +101,14 @@ def test_training_steps_never_wait_for_the_gpu(tmp_path, variant):
 @cuda
 def test_fp16_trains_with_a_grad_scaler_and_resumes(tmp_path):
     out = tmp_path / "run"
-    Trainer(gpu_options(out, "dcgan", precision="fp16", steps=6, checkpoint_every=3)).run()
+    Trainer(
+        gpu_options(out, "dcgan", precision="fp16", steps=6, checkpoint_every=3), quiet=True
+    ).run()
     state = load_state(out / STATE_FILE)
     assert state["scaler"]["scale"] > 0
-    resumed = Trainer(tiny_options(out, "dcgan", resume=str(out), steps=9, device="cuda"))
+    resumed = Trainer(
+        tiny_options(out, "dcgan", resume=str(out), steps=9, device="cuda"), quiet=True
+    )
     assert resumed.precision == "fp16" and resumed.scaler.is_enabled()
     resumed.run()
     model = load_model(out / MODEL_FILE, "cpu")
