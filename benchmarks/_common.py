@@ -240,11 +240,12 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def write_section(doc: Path, key: str, body: str) -> None:
+def write_section(doc: Path, key: str, body: str, after: str | None = None) -> None:
     """Put `body` into `doc` between the markers for `key`, replacing only what was there.
 
     Each benchmark owns one section, so several scripts can share a page; a page that does
-    not exist yet gets a short header, and a new section is appended at the end.
+    not exist yet gets a short header, and a new section goes right after the section `after`
+    when the page has it, else at the end.
     """
     start, end = f"<!-- benchmark:{key} -->", f"<!-- /benchmark:{key} -->"
     block = f"{start}\n{body.strip()}\n{end}"
@@ -253,6 +254,10 @@ def write_section(doc: Path, key: str, body: str) -> None:
         before, rest = text.split(start, 1)
         after = rest.split(end, 1)[1]
         text = before + block + after
+    elif after and f"<!-- /benchmark:{after} -->" in text:
+        anchor = f"<!-- /benchmark:{after} -->"
+        before, rest = text.split(anchor, 1)
+        text = before + anchor + "\n\n" + block + rest
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
     python benchmarks/infogan_mnist.py                    # 3 seeds x 5,000 steps; writes docs
     python benchmarks/infogan_mnist.py --steps 1500       # shorter runs (the table says so)
     python benchmarks/infogan_mnist.py --quick            # smoke run; prints the table only
+    python benchmarks/infogan_mnist.py --confusion OUT    # which digits c1 mixes, runs in OUT
 
 The paper's protocol through the real engine (`Trainer`, `gan train infogan` defaults): 62
 noise variables U(-1, 1), c1 ~ Categorical(10), c2, c3 ~ U(-1, 1), lambda 1, Adam beta1 0.5,
@@ -43,6 +44,7 @@ from _common import (  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "infogan_mnist5k"
+CONFUSION_SECTION = "infogan_mnist5k_confusion"
 DOC = REPO / "docs" / "benchmarks.md"
 IMAGES = REPO / "docs" / "images"
 PAPER_ACCURACY = 0.95  # Chen et al. 2016, section 7.1: ~5% error
@@ -77,7 +79,76 @@ def code_accuracy(model_path: Path, device: str = "cpu") -> dict:
         "accuracy": float(confusion[rows, cols].sum() / len(labels)),
         "mapping": {int(r): int(c) for r, c in zip(rows, cols)},
         "used_categories": int((confusion.sum(1) > 0).sum()),
+        "confusion": confusion.tolist(),
     }
+
+
+def mixed_pairs(confusion: list[list[int]], mapping: dict[int, int]) -> list[tuple[int, int, int]]:
+    """The pairs of digits that c1 mixes: (a, b, n) with n the digits of either that fall in
+    the category mapped to the other, largest first."""
+    c = np.asarray(confusion)
+    of_digit = {d: k for k, d in mapping.items()}
+    pairs = []
+    for a in range(10):
+        for b in range(a + 1, 10):
+            if a in of_digit and b in of_digit:
+                n = int(c[of_digit[a], b] + c[of_digit[b], a])
+                pairs.append((a, b, n))
+    return sorted(pairs, key=lambda t: -t[2])
+
+
+def confusion_section(root: Path, device: str) -> str:
+    """Where the matched accuracy is lost, for the final models of the runs under `root`."""
+    rows, lost_all, tops = [], [], []
+    runs = sorted(root.glob("seed*/model.safetensors"), key=lambda p: int(p.parent.name[4:]))
+    if not runs:
+        raise SystemExit(f"no runs under {root} (seed*/model.safetensors)")
+    from gancli.checkpoint import read_checkpoint
+
+    for path in runs:
+        acc = code_accuracy(path, device)
+        lost = 5000 - round(acc["accuracy"] * 5000)
+        top = mixed_pairs(acc["confusion"], acc["mapping"])[:3]
+        lost_all.append((lost, sum(n for *_, n in top)))
+        tops.append({(a, b) for a, b, n in top if n})
+        rows.append(
+            [
+                path.parent.name[4:],
+                f"{read_checkpoint(path.parent).step:,}",
+                f"{100 * acc['accuracy']:.1f}%",
+                f"{lost:,}",
+                ", ".join(f"{a} and {b}: {n}" for a, b, n in top),
+                f"{100 * sum(n for *_, n in top) / max(lost, 1):.0f}%",
+            ]
+        )
+    headers = ["seed", "steps", "c1 accuracy", "digits missed", "the 3 most mixed pairs"]
+    headers.append("share of the misses")
+    counts: dict[tuple[int, int], int] = {}
+    for t in tops:
+        for pair in t:
+            counts[pair] = counts.get(pair, 0) + 1
+    recurring = sorted((p for p, n in counts.items() if n > 1), key=lambda p: -counts[p])
+    share = sum(t for _, t in lost_all) / max(sum(lo for lo, _ in lost_all), 1)
+    return "\n\n".join(
+        [
+            "### Where the accuracy is lost",
+            "`python benchmarks/infogan_mnist.py --confusion OUT` (OUT: the `--out` of the "
+            f"call above) on the final models of its runs ({today()}). For each pair of digits: how many of either fall "
+            "in the category matched to the other.",
+            markdown_table(headers, rows),
+            f"The three most mixed pairs of each seed hold {100 * share:.0f}% of its misses"
+            + (
+                "; in the top three of more than one seed: "
+                + ", ".join(
+                    f"{a} and {b} ({sum((a, b) in t for t in tops)} of {len(tops)} seeds)"
+                    for a, b in recurring
+                )
+                if recurring
+                else ""
+            )
+            + ".",
+        ]
+    )
 
 
 def last_logs(run: Path) -> dict:
@@ -290,6 +361,13 @@ def main() -> None:
         help="A setting other than the paper's, for investigations: a variant option "
         "(info_weight, continuous_weight, categories, continuous) or lr_g / lr_d.",
     )
+    p.add_argument(
+        "--confusion",
+        type=Path,
+        metavar="OUT",
+        help="Say which digits c1 mixes, for the runs already in OUT (an earlier --out); "
+        "writes its own section after the main one and trains nothing.",
+    )
     p.add_argument("--quick", action="store_true", help="1 seed x 40 steps; no docs, no images.")
     p.add_argument("--no-write", action="store_true", help="Print the table; leave docs alone.")
     args = p.parse_args()
@@ -299,6 +377,13 @@ def main() -> None:
     for text in args.option:
         name, _, value = text.partition("=")
         args.extra[name.strip().replace("-", "_")] = float(value)
+
+    if args.confusion:
+        body = confusion_section(args.confusion, args.device)
+        print(body)
+        if not args.no_write:
+            write_section(DOC, CONFUSION_SECTION, body, after=SECTION)
+        return
 
     import torch
 
