@@ -4,8 +4,10 @@
 #   OUT=DIR BUDGET_S=420 benchmarks/gpu_checks.sh
 #
 # 1. tests/engine/test_cuda.py: no host syncs in the training step, fp16 with a grad scaler,
-#    torch.compile, GPU checkpoints that load on a CPU;
-# 2. benchmarks/train_throughput.py --device cuda --compile (the classic-loop comparison);
+#    torch.compile, CUDA graphs (--compile-mode reduce-overhead), GPU checkpoints that load
+#    on a CPU;
+# 2. benchmarks/train_throughput.py --device cuda --compile --compile-mode reduce-overhead
+#    (the classic-loop comparison, with a CUDA-graph run);
 # 3. benchmarks/sample_speed.py --device cuda -n 20000 (PNGs, generator on the GPU);
 # 4. benchmarks/infogan_mnist.py --device cuda: longer InfoGAN runs than fit on a CPU.
 # Logs and the written doc sections land in OUT (perf_cuda.md holds the new sections, to be
@@ -44,7 +46,8 @@ torchvision.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(
 } >"$OUT/env.txt" 2>&1
 
 part pytest 120 $PY -m pytest -q -p no:cacheprovider --tb=short tests/engine/test_cuda.py
-part throughput 180 $PY benchmarks/train_throughput.py --device cuda --compile --images 6000 \
+part throughput 180 $PY benchmarks/train_throughput.py --device cuda --compile \
+  --compile-mode reduce-overhead --images 6000 \
   --steps 1000 --warmup 200 --doc "$OUT/perf_cuda.md" --image "$OUT/throughput_samples_cuda.png"
 part sample_speed 75 $PY benchmarks/sample_speed.py --device cuda -n 20000 --doc "$OUT/perf_cuda.md"
 part infogan 240 $PY benchmarks/infogan_mnist.py --device cuda --seeds 3 --jobs 3 \

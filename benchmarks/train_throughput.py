@@ -296,6 +296,7 @@ def child_gancli(a: argparse.Namespace) -> dict:
         precision=a.precision,
         seed=a.seed,
         compile=a.compile_nets,
+        compile_mode=a.compile_mode if a.compile_nets else "default",
     )
     trainer = Trainer(opts, quiet=True)
     trainer.run()
@@ -319,8 +320,15 @@ def child_gancli(a: argparse.Namespace) -> dict:
         "device_peak_mib": _device_peak_mib(trainer.device),
         "flops_per_img": flops / BATCH,
         "compiled": bool(a.compile_nets),
+        "compile_mode": a.compile_mode if a.compile_nets else None,
         "samples": {"EMA G": "samples_ema.npy", "G": "samples_g.npy"},
     }
+
+
+def compile_flag(r: dict | argparse.Namespace) -> str:
+    """How the compiled run was asked for, as `gan train` spells it."""
+    mode = r.get("compile_mode") if isinstance(r, dict) else r.compile_mode
+    return "--compile" if mode in (None, "default") else f"--compile-mode {mode}"
 
 
 def compile_error(log: str) -> str:
@@ -384,7 +392,7 @@ def launch(
         cmd += ["--threads", str(args.threads)]
         env["OMP_NUM_THREADS"] = str(args.threads)
     if compile_nets:
-        cmd.append("--compile-nets")
+        cmd += ["--compile-nets", "--compile-mode", args.compile_mode]
     load = os.getloadavg()[0]
     print(f"  {tag}: {args.steps} steps (load average {load:.1f}) ...", flush=True)
     m: Measured = run_measured(cmd, result_dir / "log.txt", env=env)
@@ -493,7 +501,7 @@ def table(
         name = (
             "classic (ImageFolder + DataLoader, 2 workers)"
             if r["loop"] == "classic"
-            else "gancli (Trainer" + (", --compile)" if r.get("compiled") else ")")
+            else "gancli (Trainer" + (f", {compile_flag(r)})" if r.get("compiled") else ")")
         )
         rows.append(
             [
@@ -549,13 +557,13 @@ def doc_section(
         )
         if getattr(args, "compile_failure", None):
             gpu_lines.append(
-                "- `--compile`: the run with `torch.compile` of both nets **failed** on this "
-                f"machine's torch, so it has no row: `{args.compile_failure}`"
+                f"- `{compile_flag(args)}`: the run with `torch.compile` of both nets "
+                f"**failed** on this machine's torch, so it has no row: `{args.compile_failure}`"
             )
         if compiled is not None:
             gpu_lines.append(
-                f"- `--compile`: {compiled['precision']} with `torch.compile` of both nets; its "
-                f"img/s is {compiled['img_per_s'] / default['img_per_s']:.2f}x the eager "
+                f"- `{compile_flag(compiled)}`: {compiled['precision']} with `torch.compile` "
+                f"of both nets; its img/s is {compiled['img_per_s'] / default['img_per_s']:.2f}x the eager "
                 f"{default['precision']} run's. Its warm-up steps include the compilation "
                 "(see `s to step`)."
             )
@@ -679,6 +687,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--compile",
         action="store_true",
         help="add a run of gancli (default precision) with torch.compile of both nets",
+    )
+    p.add_argument(
+        "--compile-mode",
+        default="default",
+        help="torch.compile mode of that run (gan train --compile-mode): default, "
+        "reduce-overhead (CUDA graphs on a GPU), max-autotune, ...",
     )
     p.add_argument("--no-write", action="store_true", help="print the table only")
     p.add_argument("--doc", type=Path, default=REPO / "docs" / "performance.md")

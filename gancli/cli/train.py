@@ -212,6 +212,15 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         compile: Annotated[
             bool, typer.Option("--compile", help="torch.compile the nets.")
         ] = DEFAULTS.compile,
+        compile_mode: Annotated[
+            str,
+            typer.Option(
+                "--compile-mode",
+                help="torch.compile mode (implies --compile unless 'default'): default, "
+                "reduce-overhead (CUDA graphs on a GPU), max-autotune, "
+                "max-autotune-no-cudagraphs.",
+            ),
+        ] = DEFAULTS.compile_mode,
         channels_last: Annotated[
             bool,
             typer.Option(
@@ -278,6 +287,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             device=device,
             precision=precision,
             compile=compile,
+            compile_mode=compile_mode,
             channels_last=channels_last,
             flip=flip,
             out=out,

@@ -12,6 +12,8 @@ import torch
 from gancli.errors import GanError
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+# torch.compile's modes: reduce-overhead replays each compiled net as CUDA graphs on a GPU
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -74,3 +76,10 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def check_compile_mode(mode: str) -> str | None:
+    """The `mode` argument for torch.compile (None for its default), or a clear error."""
+    if mode not in COMPILE_MODES:
+        raise GanError(f"unknown compile mode {mode!r}; use one of: {', '.join(COMPILE_MODES)}")
+    return None if mode == "default" else mode

@@ -29,7 +29,13 @@ from gancli.checkpoint import (
     save_state,
 )
 from gancli.engine.batcher import Batcher, shuffle_order
-from gancli.engine.device import autocast, resolve_device, resolve_precision, seed_everything
+from gancli.engine.device import (
+    autocast,
+    check_compile_mode,
+    resolve_device,
+    resolve_precision,
+    seed_everything,
+)
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions
@@ -117,6 +123,7 @@ class Trainer:
                 "log_every",
                 "device",
                 "compile",
+                "compile_mode",
             ):
                 if getattr(opts, key) is not None and getattr(opts, key) != getattr(
                     TrainOptions, key, None
@@ -152,6 +159,7 @@ class Trainer:
             )
 
         self.precision = resolve_precision(opts.precision, self.device, self.data.kind)
+        compile_mode = check_compile_mode(opts.compile_mode)
         seed_everything(opts.seed)
 
         config = resume_ckpt.config if resume_ckpt else new_config(opts, self.data)
@@ -176,15 +184,16 @@ class Trainer:
         # With --compile on a GPU the compiler chooses the layout (inductor's layout
         # optimisation); channels_last weights there made torch 2.11's inductor fail in the
         # backward of DCGAN's first transposed convolution (benchmarks/gpu_checks.sh, H100).
-        compiled_on_gpu = opts.compile and self.device.type == "cuda"
+        compiled_on_gpu = (opts.compile or compile_mode is not None) and self.device.type == "cuda"
         self.channels_last = (
             opts.channels_last and conv and self.device.type != "mps" and not compiled_on_gpu
         )
         if self.channels_last:
             self.model.to_channels_last()
-        if opts.compile:
+        if opts.compile or compile_mode:
+            # reduce-overhead: CUDA graphs on a GPU, one replay instead of a launch per kernel
             for net in self.variant.nets.values():
-                net.compile()
+                net.compile(mode=compile_mode)
 
         self.opt_g = make_optimizer(hyper, self.variant.g_parameters(), hyper.lr_g)
         self.opt_d = make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)

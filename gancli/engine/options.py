@@ -37,6 +37,7 @@ class TrainOptions:
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
+    compile_mode: str = "default"  # torch.compile's mode; reduce-overhead adds CUDA graphs
     channels_last: bool = True
     flip: bool | None = None  # None: on for image folders, off for built-ins (digits, shapes)
     out: str | None = None

@@ -153,6 +153,7 @@ def test_toy_checkpoints_plot_a_scatter(tmp_path, monkeypatch):
         (["train", "dcgan", "--betas", "0.5", "--steps", "1"], "--betas"),
         (["train", "dcgan", "--precision", "fp16", "--device", "cpu"], "fp16"),
         (["train", "dcgan", "--device", "cuda:0"], "CUDA is not available"),
+        (["train", "dcgan", "--compile-mode", "fast", "--steps", "1"], "reduce-overhead"),
     ],
 )
 def test_user_errors_are_one_line(tmp_path, monkeypatch, args, message):

@@ -85,3 +85,18 @@ def test_dcgan_paper_shape_at_64():
     assert plan(64, 128) == (4, [1024, 512, 256, 128])  # 1024x4x4 -> 512 -> 256 -> 128 -> 3x64x64
     with pytest.raises(GanError, match="image size"):
         plan(48, 128)
+
+
+def test_compile_mode_trains_and_saves_plain_weights(tmp_path):
+    """`--compile-mode reduce-overhead` (CUDA graphs on a GPU; plain inductor on a CPU)
+    compiles the nets, is kept in the run's config, and saves the eager nets' tensor names."""
+    from gancli.engine.model import load_model
+
+    Trainer(tiny_options(tmp_path / "c", compile_mode="reduce-overhead"), quiet=True).run()
+    Trainer(tiny_options(tmp_path / "e", steps=1), quiet=True).run()
+    compiled, eager = load_model(tmp_path / "c", "cpu"), load_model(tmp_path / "e", "cpu")
+    assert compiled.config["train"]["compile_mode"] == "reduce-overhead"
+    assert set(compiled.tensors()) == set(eager.tensors())
+    assert torch.isfinite(compiled.sample(compiled.variant.sample_z(2))).all()
+    with pytest.raises(GanError, match="reduce-overhead"):
+        Trainer(tiny_options(tmp_path / "x", compile_mode="fast"), quiet=True)
