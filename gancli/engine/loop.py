@@ -52,13 +52,35 @@ class NonFinite(GanError):
 
 
 def make_optimizer(hyper: Any, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    # Fused kernels (one pass over all parameters) where torch has them: the same update, 2-4x
+    # faster than the per-tensor loop on a CPU, and a few launches instead of dozens on a GPU.
+    # Float parameters on a CPU or a CUDA device only.
+    fused = bool(params) and all(
+        p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params
+    )
     if hyper.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=hyper.betas)
+        return torch.optim.Adam(params, lr=lr, betas=hyper.betas, fused=fused or None)
     if hyper.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=hyper.momentum)
+        return torch.optim.SGD(params, lr=lr, momentum=hyper.momentum, fused=fused or None)
     if hyper.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
     raise GanError(f"unknown optimizer {hyper.optimizer!r}")
+
+
+def match_layouts(opt: torch.optim.Optimizer) -> None:
+    """Give each per-parameter state tensor its parameter's memory layout.
+
+    The saved moments come back contiguous, while a conv weight may be channels_last. The
+    per-tensor update does not mind, but a fused kernel walks the tensors as flat memory and
+    would pair each weight with another weight's moments."""
+    for param, st in opt.state.items():
+        for key, value in st.items():
+            if (
+                torch.is_tensor(value)
+                and value.shape == param.shape
+                and value.stride() != param.stride()
+            ):
+                st[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def _rng_state() -> dict[str, Any]:
@@ -258,6 +280,8 @@ class Trainer:
             )
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        for opt in (self.opt_g, self.opt_d):
+            match_layouts(opt)
         if "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
         self.batcher.load_state_dict(state["batcher"])

@@ -188,13 +188,19 @@ class _UnrolledOptimizer:
 
         if self.kind == "sgd":
             return {"buf": flat("momentum_buffer")}
-        steps = {float(s["step"]) for s in states if "step" in s}
-        if len(steps) > 1:
-            raise GanError("unrolled needs D's parameters to share one Adam step count")
+        counts = [s["step"] for s in states if "step" in s]
         m, v = flat("exp_avg"), flat("exp_avg_sq")
         if m is None:  # torch creates the state at the first step: zero moments, step 0
             m = torch.cat([p.detach().reshape(-1) for p in real]).zero_()
-            v, steps = m.clone(), {0.0}
+            return {"m": m, "v": m.clone(), "t": 0.0}
+        if counts[0].device.type != "cpu":
+            # A fused optimiser keeps the count on the GPU: use it there (reading it, or
+            # comparing the counts, would make the CPU wait for the GPU every step). All of a
+            # group's parameters step together, so the first count is the group's.
+            return {"m": m, "v": v, "t": counts[0].detach().clone()}
+        steps = {float(c) for c in counts}
+        if len(steps) > 1:
+            raise GanError("unrolled needs D's parameters to share one Adam step count")
         return {"m": m, "v": v, "t": steps.pop()}
 
     def _update(self, setting: dict[str, Any], st: dict[str, Any], p: Any, g: Any) -> Any:
@@ -212,7 +218,9 @@ class _UnrolledOptimizer:
         st["m"] = beta1 * st["m"] + (1 - beta1) * g
         st["v"] = beta2 * st["v"] + (1 - beta2) * (g * g)
         step_size = setting["lr"] / (1 - beta1 ** st["t"])
-        denom = _safe_sqrt(st["v"]) / math.sqrt(1 - beta2 ** st["t"]) + setting["eps"]
+        correction2 = 1 - beta2 ** st["t"]  # a tensor when the count is on the GPU
+        root = correction2.sqrt() if torch.is_tensor(correction2) else math.sqrt(correction2)
+        denom = _safe_sqrt(st["v"]) / root + setting["eps"]
         return p - step_size * st["m"] / denom
 
 
