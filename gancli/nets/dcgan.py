@@ -73,11 +73,17 @@ def _norm(kind: str, channels: int) -> nn.Module:
         return nn.GroupNorm(1, channels)  # layer norm over (C, H, W)
     if kind == "none":
         return nn.Identity()
-    raise GanError(f"unknown norm {kind!r}; use batch, layer or none")
+    raise GanError(f"unknown norm {kind!r}; use batch, layer, spectral or none")
 
 
 class Discriminator(nn.Module):
-    """`outputs` > 1 gives extra logits (e.g. AC-GAN's class scores) beside the real/fake one."""
+    """`outputs` > 1 gives extra logits (e.g. AC-GAN's class scores) beside the real/fake one.
+
+    `norm="spectral"` is Miyato et al. 2018's D: no normalisation layers, every convolution's
+    weight divided by its largest singular value (one power iteration per forward pass in
+    training, `torch.nn.utils.parametrizations.spectral_norm`), and biases, which batch norm
+    would otherwise cancel.
+    """
 
     def __init__(
         self,
@@ -90,19 +96,26 @@ class Discriminator(nn.Module):
         super().__init__()
         start, chans = plan(image_size, width)
         chans = chans[::-1]  # fine to coarse
+        spectral = norm == "spectral"
         layers: list[nn.Module] = [
-            nn.Conv2d(channels, chans[0], 4, 2, 1, bias=False),
+            nn.Conv2d(channels, chans[0], 4, 2, 1, bias=spectral),
             nn.LeakyReLU(0.2, True),
         ]
         for a, b in zip(chans[:-1], chans[1:]):
             layers += [
-                nn.Conv2d(a, b, 4, 2, 1, bias=False),
-                _norm(norm, b),
+                nn.Conv2d(a, b, 4, 2, 1, bias=spectral),
+                _norm("none" if spectral else norm, b),
                 nn.LeakyReLU(0.2, True),
             ]
-        layers.append(nn.Conv2d(chans[-1], outputs, start, 1, 0, bias=False))
+        layers.append(nn.Conv2d(chans[-1], outputs, start, 1, 0, bias=spectral))
         self.net = nn.Sequential(*layers)
         init_weights(self)
+        if spectral:
+            from torch.nn.utils.parametrizations import spectral_norm
+
+            for layer in self.net:
+                if isinstance(layer, nn.Conv2d):
+                    spectral_norm(layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.net(x).flatten(1)

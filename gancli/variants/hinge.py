@@ -9,16 +9,18 @@ Defaults: the SN-GAN paper's setting for its DCGAN-like "standard CNN" (setting 
 Table 1, also the released configuration of the authors' chainer-gan-lib for `sndcgan`):
 Adam 2e-4, betas (0.5, 0.999), one D step per G step, batch 64, z 128-d N(0, I). Its ResNet
 setting (n_dis 5, betas (0, 0.9)) belongs to the residual nets, which this project does not
-build. The nets are DCGAN's; the paper's D also has spectral normalisation, which these nets
-do not offer, so D keeps DCGAN's batch norm. On 2-D toys: the PacGAN protocol shared by this
-project's GAN variants.
+build. The nets are DCGAN's, with the paper's spectral normalisation in D on images: every
+convolution's weight divided by its largest singular value, no batch norm in D
+(`--d-norm spectral`, the default); `--d-norm batch` keeps DCGAN's batch-norm D instead, this
+variant's default before spectral normalisation was offered. On 2-D toys: the PacGAN protocol
+shared by this project's GAN variants, whose maxout D has neither.
 """
 
 from __future__ import annotations
 
 from gancli._lazy import lazy
 from gancli.variants import register
-from gancli.variants.base import Hyper
+from gancli.variants.base import Hyper, Option
 from gancli.variants.dcgan import DCGAN
 from gancli.variants.gan import PACGAN_TOY
 
@@ -39,9 +41,25 @@ class Hinge(DCGAN):
         lr_d=2e-4,
         betas=(0.5, 0.999),
         n_critic=1,
+        extra={"d_norm": "spectral"},
     )
     toy_defaults = PACGAN_TOY
-    options = ()  # GAN's --g-loss does not apply: the hinge loss is its own
+    # GAN's --g-loss does not apply: the hinge loss is its own
+    options = (
+        Option(
+            "d_norm",
+            str,
+            "D's normalisation on images: spectral (SN-GAN's, no batch norm) or batch (DCGAN's).",
+            choices=("spectral", "batch"),
+        ),
+    )
+
+    @classmethod
+    def net_config(cls, spec, hyper, width):
+        nets = super().net_config(spec, hyper, width)
+        if spec["kind"] != "points":
+            nets["discriminator"]["norm"] = hyper.extra.get("d_norm", "batch")
+        return nets
 
     def d_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0])).detach()

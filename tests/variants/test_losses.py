@@ -95,6 +95,47 @@ def test_hinge_defaults():
     assert (d.optimizer, d.lr_d, d.betas, d.n_critic) == ("adam", 2e-4, (0.5, 0.999), 1)
 
 
+def test_spectral_norm_discriminator():
+    """SN-GAN's D: no batch norm, biases, and every convolution's effective weight has
+    largest singular value 1 once the power iteration has run (one step per forward pass)."""
+    from gancli.nets.dcgan import Discriminator
+
+    torch.manual_seed(0)
+    d = Discriminator(3, 32, width=8, norm="spectral")
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
+    convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 4 and all(c.bias is not None for c in convs)
+    x = torch.randn(4, 3, 32, 32)
+    for _ in range(30):
+        d(x)
+    d.eval()
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.flatten(1), ord=2)
+        assert sigma.item() == pytest.approx(1.0, abs=0.02)
+    bn = Discriminator(3, 32, width=8)
+    big = torch.linalg.matrix_norm(bn.net[0].weight.flatten(1), ord=2).item()
+    assert abs(big - 1.0) > 0.2  # the plain DCGAN D is not normalised
+
+
+def test_hinge_d_norm_option(tmp_path):
+    """`gan train hinge` on images: SN-GAN's spectral D by default, DCGAN's batch norm with
+    --d-norm batch; the run trains, saves and resumes with either."""
+    from gancli.engine.model import load_model
+
+    for norm, bn in (("spectral", False), ("batch", True)):
+        out = tmp_path / norm
+        extra = {} if norm == "spectral" else {"d_norm": "batch"}
+        Trainer(tiny_options(out, "hinge", steps=2, extra=extra), quiet=True).run()
+        model = load_model(out, "cpu")
+        assert model.config["nets"]["discriminator"]["norm"] == norm
+        d = model.variant.discriminator
+        assert any(isinstance(m, nn.BatchNorm2d) for m in d.modules()) == bn
+        Trainer(tiny_options(None, "hinge", steps=3, resume=str(out)), quiet=True).run()
+        assert load_model(out, "cpu").config["step"] == 3
+    with pytest.raises(Exception, match="spectral, batch"):
+        variants.get("hinge").with_options(variants.get("hinge").defaults, {"d_norm": "layer"})
+
+
 @pytest.mark.parametrize("scores", [(1.0, -1.0), (1.5, -2.0), (7.0, -1.0)])
 def test_hinge_is_flat_beyond_the_margin(scores):
     """D(x) >= 1 and D(G(z)) <= -1: loss 0 and no gradient."""
