@@ -1,10 +1,10 @@
 """Latent arithmetic, walks and projection, judged on the procedural shapes whose attributes are known.
 
     python benchmarks/latent_shapes.py                # train, then measure; writes docs
-    python benchmarks/latent_shapes.py --run DIR      # measure an existing shapes DCGAN
+    python benchmarks/latent_shapes.py --run DIR      # measure an existing shapes model
     python benchmarks/latent_shapes.py --quick        # smoke run; prints only
 
-1. Train `gan train dcgan --data shapes` (32x32; `--width`, `--steps` below).
+1. Train `gan train VARIANT --data shapes` (32x32; dcgan unless `--variant`; `--width`, `--steps`).
 2. Train a small CNN per attribute (shape, colour, size) on 9,000 real shapes; check it on 1,000 others.
 3. Exemplars, as a person would pick them from `gan sample --label-seeds`: among the samples
    of seeds 0..N-1, the large shapes the classifiers label with probability > 0.9 for shape,
@@ -58,8 +58,8 @@ def logged_minutes(run: Path) -> str:
     return f" ({busy / 60:.0f} min by its metrics.jsonl)" if busy else ""
 
 
-def train(run: Path, steps: int, width: int, seed: int) -> float:
-    cmd = [sys.executable, "-m", "gancli", "train", "dcgan", "--data", "shapes"]
+def train(run: Path, variant: str, steps: int, width: int, seed: int) -> float:
+    cmd = [sys.executable, "-m", "gancli", "train", variant, "--data", "shapes"]
     cmd += ["--steps", str(steps), "--width", str(width), "--seed", str(seed)]
     cmd += ["--out", str(run), "--json", "--sample-every", str(max(1, steps // 4))]
     start = time.perf_counter()
@@ -105,6 +105,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=REPO / "runs" / "benchmarks" / "shapes-dcgan")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--width", type=int, default=64)
+    p.add_argument(
+        "--variant",
+        default="dcgan",
+        help="an unconditional variant on DCGAN nets: dcgan, hinge, lsgan, wgan-gp, ...",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--pool", type=int, default=5000, help="samples to pick exemplars from")
     p.add_argument("--analogies", type=int, default=30)
@@ -134,7 +139,7 @@ def main() -> None:
     if run is None:
         run = args.out
         if not (run / "model.safetensors").exists():
-            train_s = train(run, args.steps, args.width, args.seed)
+            train_s = train(run, args.variant, args.steps, args.width, args.seed)
             print(f"trained {run} in {train_s / 60:.1f} min", flush=True)
     model = load_model(run, "cpu")
     variant = model.variant
@@ -156,6 +161,18 @@ def main() -> None:
     by_pair: dict[tuple[int, int], list[int]] = {}
     for i in np.flatnonzero(sure):
         by_pair.setdefault((int(col_c[i]), int(shape_c[i])), []).append(int(i))
+    # what G draws: each shape's share of the samples the shape judge is sure of, and the
+    # share of large shapes (the real set: a third each, half large)
+    shape_share = {
+        name: float((shape_c[shape_p > CONFIDENT] == k).mean()) for k, name in enumerate(SHAPES)
+    }
+    large_share = float((size_c[size_p > CONFIDENT] == 1).mean())
+    print(
+        "G's samples: "
+        + ", ".join(f"{name} {100 * v:.0f}%" for name, v in shape_share.items())
+        + f" (of those the shape judge is sure of); large {100 * large_share:.0f}%",
+        flush=True,
+    )
     counts = sorted({int(k) for k in args.exemplars.split(",")})
     usable = {k: v for k, v in by_pair.items() if len(v) >= max(counts)}
     print(
@@ -185,6 +202,7 @@ def main() -> None:
             "shape": [],
             "colour": [],
             "centre": [],
+            "target": [],
         }
         for n, (a1, a2, s1, s2) in enumerate(chosen):
             ex = {k: usable[k][:count] for k in ((a1, s1), (a2, s1), (a2, s2))}
@@ -205,6 +223,7 @@ def main() -> None:
             v = judge(nets, x)
             ok_shape, ok_col = v["shape"][0] == s2, v["colour"][0] == a1
             r["both"].append(float((ok_shape & ok_col).mean()))
+            r["target"].append(s2)
             r["centre"].append(float(ok_shape[4] & ok_col[4]))
             r["shape"].append(float(ok_shape.mean()))
             r["colour"].append(float(ok_col.mean()))
@@ -219,6 +238,15 @@ def main() -> None:
             f"colour {pct(r['colour'])}, pixels {pct(r['pixels'])}",
             flush=True,
         )
+
+    best_key = max(rates, key=lambda key: statistics.fmean(rates[key]["both"] or [0.0]))
+    best = rates[best_key]
+    per_target = ", ".join(
+        f"{name} {pct([b for b, t in zip(best['both'], best['target']) if t == k])} "
+        f"({best['target'].count(k)} analogies)"
+        for k, name in enumerate(SHAPES)
+    )
+    print(f"both target attributes by target shape, best row {best_key}: {per_target}")
 
     # ---- smoothness ---------------------------------------------------------------------------
     method = default_method(variant.hyper.prior)
@@ -288,6 +316,14 @@ def main() -> None:
             for (c, rn), r in rates.items()
         ],
     )
+    drawn = (
+        "What the generator draws, among its samples the shape judge is sure of: "
+        + ", ".join(f"{name} {100 * v:.0f}%" for name, v in shape_share.items())
+        + f"; {100 * large_share:.0f}% of those the size judge is sure of are large (the real "
+        f"set: a third of each shape, half large). Both target attributes by the target "
+        f"shape, in the best row ({best_key[0]} exemplars{', `--renorm`' if best_key[1] else ''}"
+        f"): {per_target}."
+    )
     trained = (
         f"trained for this run in {train_s / 60:.1f} min"
         if train_s is not None
@@ -296,6 +332,7 @@ def main() -> None:
     command = (
         "python benchmarks/latent_shapes.py"
         + (
+            f"{'' if args.variant == 'dcgan' else ' --variant ' + args.variant}"
             f" --steps {args.steps} --width {args.width}"
             if args.run is None
             else f" --run {args.run}"
@@ -307,8 +344,9 @@ def main() -> None:
             "## Latent space on shapes: arithmetic, walks, projection",
             f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
             "on a machine shared with other jobs).",
-            f"Model: `gan train dcgan --data shapes --width {width}` (32x32, the paper's "
-            f"optimiser), {steps_trained} steps, {trained}. Judges: a small CNN per attribute "
+            f"Model: `gan train {variant.name} --data shapes --width {width}` (32x32, "
+            f"the defaults of {variant.name}'s paper), {steps_trained} steps, {trained}. "
+            "Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
             f"colour {100 * acc['colour']:.1f}%, size {100 * acc['size']:.1f}%.",
             f"Exemplars: of the samples of seeds 0..{args.pool - 1}, {int(sure.sum())} are "
@@ -323,6 +361,7 @@ def main() -> None:
             "`gan arithmetic --renorm` does (a mean of K latents is about 1/sqrt(K) as long "
             "as a draw from the prior).",
             table,
+            drawn,
             f"Rows of the figure ({counts[0]} exemplars): the three concepts' images, the same "
             "sum on their exemplars' pixels, and the latent result.",
             "![arithmetic](images/shapes_arithmetic.png)",
