@@ -118,13 +118,13 @@ def test_spectral_norm_discriminator():
 
 
 def test_hinge_d_norm_option(tmp_path):
-    """`gan train hinge` on images: SN-GAN's spectral D by default, DCGAN's batch norm with
-    --d-norm batch; the run trains, saves and resumes with either."""
+    """`gan train hinge` on images: DCGAN's batch-norm D by default, SN-GAN's spectral
+    normalisation with --d-norm spectral; the run trains, saves and resumes with either."""
     from gancli.engine.model import load_model
 
     for norm, bn in (("spectral", False), ("batch", True)):
         out = tmp_path / norm
-        extra = {} if norm == "spectral" else {"d_norm": "batch"}
+        extra = {} if norm == "batch" else {"d_norm": "spectral"}
         Trainer(tiny_options(out, "hinge", steps=2, extra=extra), quiet=True).run()
         model = load_model(out, "cpu")
         assert model.config["nets"]["discriminator"]["norm"] == norm
@@ -132,7 +132,7 @@ def test_hinge_d_norm_option(tmp_path):
         assert any(isinstance(m, nn.BatchNorm2d) for m in d.modules()) == bn
         Trainer(tiny_options(None, "hinge", steps=3, resume=str(out)), quiet=True).run()
         assert load_model(out, "cpu").config["step"] == 3
-    with pytest.raises(Exception, match="spectral, batch"):
+    with pytest.raises(Exception, match="batch, spectral"):
         variants.get("hinge").with_options(variants.get("hinge").defaults, {"d_norm": "layer"})
 
 
