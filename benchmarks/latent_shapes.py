@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 SECTION = "latent_shapes"
 IMAGES = REPO / "docs" / "images"
 CONFIDENT = 0.9
+JUDGE_SIZE = 32  # the judges' input; a model at another size is box-averaged to it
 
 
 def logged_minutes(run: Path) -> str:
@@ -58,8 +59,9 @@ def logged_minutes(run: Path) -> str:
     return f" ({busy / 60:.0f} min by its metrics.jsonl)" if busy else ""
 
 
-def train(run: Path, variant: str, steps: int, width: int, seed: int) -> float:
+def train(run: Path, variant: str, steps: int, width: int, seed: int, size: int) -> float:
     cmd = [sys.executable, "-m", "gancli", "train", variant, "--data", "shapes"]
+    cmd += ["--image-size", str(size)]
     cmd += ["--steps", str(steps), "--width", str(width), "--seed", str(seed)]
     cmd += ["--out", str(run), "--json", "--sample-every", str(max(1, steps // 4))]
     start = time.perf_counter()
@@ -86,7 +88,11 @@ def classifiers(epochs: int) -> tuple[dict, dict]:
 
 @torch.no_grad()
 def judge(nets: dict, x: torch.Tensor) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per attribute: predicted class and its probability, for images in [-1, 1]."""
+    """Per attribute: predicted class and its probability, for images in [-1, 1]. Larger
+    images (a 64x64 model) are box-averaged to the judges' 32x32, as the shapes set itself is
+    rendered at a higher resolution and box-averaged down."""
+    if x.shape[-1] != JUDGE_SIZE:
+        x = torch.nn.functional.interpolate(x, size=JUDGE_SIZE, mode="area")
     out = {}
     for attr, net in nets.items():
         p = torch.cat([torch.softmax(net(x[i : i + 500]), 1) for i in range(0, len(x), 500)])
@@ -111,6 +117,9 @@ def main() -> None:
         help="an unconditional variant on DCGAN nets: dcgan, hinge, lsgan, wgan-gp, ...",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--image-size", type=int, default=32, help="the model's (the judges stay at 32x32)"
+    )
     p.add_argument("--pool", type=int, default=5000, help="samples to pick exemplars from")
     p.add_argument("--analogies", type=int, default=30)
     p.add_argument("--exemplars", default="3,10", help="exemplars per concept, one table row each")
@@ -139,12 +148,13 @@ def main() -> None:
     if run is None:
         run = args.out
         if not (run / "model.safetensors").exists():
-            train_s = train(run, args.variant, args.steps, args.width, args.seed)
+            train_s = train(run, args.variant, args.steps, args.width, args.seed, args.image_size)
             print(f"trained {run} in {train_s / 60:.1f} min", flush=True)
     model = load_model(run, "cpu")
     variant = model.variant
     steps_trained = read_checkpoint(run).step
     width = model.config["nets"]["generator"].get("width", args.width)  # the run's, with --run
+    size = int(model.config["nets"]["generator"].get("image_size", JUDGE_SIZE))
 
     nets, acc = classifiers(args.classifier_epochs)
     print(f"classifiers: held-out accuracy {acc}", flush=True)
@@ -333,18 +343,22 @@ def main() -> None:
         "python benchmarks/latent_shapes.py"
         + (
             f"{'' if args.variant == 'dcgan' else ' --variant ' + args.variant}"
+            f"{'' if args.image_size == JUDGE_SIZE else f' --image-size {args.image_size}'}"
             f" --steps {args.steps} --width {args.width}"
             if args.run is None
             else f" --run {args.run}"
         )
         + (f" --exemplars {args.exemplars}" if args.exemplars != "3,10" else "")
     )
+    scaled = ", box-averaged to 32x32 for the judges" if size != JUDGE_SIZE else ""
     body = "\n\n".join(
         [
             "## Latent space on shapes: arithmetic, walks, projection",
             f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
             "on a machine shared with other jobs).",
-            f"Model: `gan train {variant.name} --data shapes --width {width}` (32x32, "
+            f"Model: `gan train {variant.name} --data shapes --width {width}"
+            + (f" --image-size {size}" if size != JUDGE_SIZE else "")
+            + f"` ({size}x{size}{scaled}, "
             f"the defaults of {variant.name}'s paper), {steps_trained} steps, {trained}. "
             "Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
