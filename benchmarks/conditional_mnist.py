@@ -49,6 +49,30 @@ def class_accuracy(model, clf, k: int) -> tuple[float, float, torch.Tensor]:
     return float(hits.mean()), float(per_class.min()), x
 
 
+@torch.no_grad()
+def with_dropout_on(model, clf, k: int) -> tuple[float, torch.Tensor] | None:
+    """The same latents and labels as `class_accuracy`, drawn with the dropout layers of the
+    (EMA) generator left on, as during training (seeded); None when G has no dropout."""
+    net = model.ema.net
+    drops = [m for m in net.modules() if isinstance(m, torch.nn.Dropout)]
+    if not drops:
+        return None
+    z = seeded_latents(model.variant, list(range(PER_CLASS))).repeat(k, 1)
+    labels = torch.arange(k).repeat_interleave(PER_CLASS)
+    net.eval()
+    for m in drops:
+        m.train()
+    torch.manual_seed(0)
+    x = torch.cat(
+        [
+            model.variant.generate(z[i : i + 250], labels[i : i + 250], net=net).float()
+            for i in range(0, len(z), 250)
+        ]
+    )
+    net.eval()
+    return float((predict(clf, x) == labels).float().mean()), x
+
+
 def within_class_spread(x: torch.Tensor, labels: torch.Tensor, k: int) -> float:
     """Mean over classes of the per-pixel standard deviation among that class's images: how
     different the images of one class are from each other (0 when they are all the same)."""
@@ -75,6 +99,11 @@ def main() -> None:
         "--steps", default="cgan=10000,acgan=3000", help="10000, or per variant: cgan=10000,..."
     )
     ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument(
+        "--fresh",
+        default="",
+        help="variants to train again even where --results holds their runs (comma-separated)",
+    )
     ap.add_argument("--quick", action="store_true", help="one seed, 200 steps, no docs update")
     ap.add_argument(
         "--results",
@@ -104,14 +133,19 @@ def main() -> None:
     rows = []
     for variant in args.variants.split(","):
         accs, mins, secs, spreads = [], [], [], []
+        drop_accs: list[float] = []
+        drop_spreads: list[float] = []
         for seed in seeds:
             key = f"{variant}/seed{seed}/steps{steps[variant]}/clf{clf_acc:.4f}"
-            if key in saved:
+            if key in saved and not (args.fresh and variant in args.fresh.split(",")):
                 r = saved[key]
                 accs.append(r["acc"])
                 mins.append(r["worst"])
                 spreads.append(r["spread"])
                 secs.append(r["secs"])
+                if "drop_acc" in r:
+                    drop_accs.append(r["drop_acc"])
+                    drop_spreads.append(r["drop_spread"])
                 reused += 1
                 print(f"{variant} seed {seed}: {r['acc']:.1%} (from {args.results})", flush=True)
                 continue
@@ -135,11 +169,25 @@ def main() -> None:
                 mins.append(worst)
                 spread = within_class_spread(x, torch.arange(k).repeat_interleave(PER_CLASS), k)
                 spreads.append(spread / real_spread)
+                dropped = with_dropout_on(model, clf, k)
+                if dropped is not None:
+                    d_acc, d_x = dropped
+                    d_spread = within_class_spread(
+                        d_x, torch.arange(k).repeat_interleave(PER_CLASS), k
+                    )
+                    drop_accs.append(d_acc)
+                    drop_spreads.append(d_spread / real_spread)
                 print(
                     f"{variant} seed {seed}: {acc:.1%} (worst class {worst:.1%}), "
                     f"spread {spreads[-1]:.2f} of real, {secs[-1]:.0f} s",
                     flush=True,
                 )
+                if dropped is not None:
+                    print(
+                        f"  with G's dropout on: {drop_accs[-1]:.1%}, "
+                        f"spread {drop_spreads[-1]:.2f}",
+                        flush=True,
+                    )
                 if not args.quick:
                     saved[key] = {
                         "acc": acc,
@@ -148,6 +196,8 @@ def main() -> None:
                         "secs": secs[-1],
                         "date": today(),
                     }
+                    if dropped is not None:
+                        saved[key].update(drop_acc=drop_accs[-1], drop_spread=drop_spreads[-1])
                     text = json.dumps(saved, indent=1)
                     atomic_write(args.results, lambda tmp, text=text: Path(tmp).write_text(text))
                 if seed == seeds[0] and not args.quick:
@@ -165,6 +215,11 @@ def main() -> None:
                 f"{a.mean():.1%} ± {se:.1%}",
                 f"{min(mins):.1%}",
                 f"{np.mean(spreads):.2f}",
+                (
+                    f"{np.mean(drop_accs):.1%} / {np.mean(drop_spreads):.2f}"
+                    if len(drop_accs) == len(seeds)
+                    else "-"
+                ),
                 f"{len(seeds)}",
                 f"{steps[variant]}",
                 f"{np.mean(secs) / 60:.1f} min",
@@ -176,6 +231,7 @@ def main() -> None:
         "class accuracy (mean ± SE)",
         "worst class (any seed)",
         "within-class spread / real",
+        "G's dropout on at sampling: accuracy / spread",
         "seeds",
         "steps",
         "train time / seed",
@@ -203,7 +259,9 @@ PAPERS.md's check: "> 90% after a short MNIST run" (no published number on a 5k 
 Within-class spread: the per-pixel standard deviation among the {PER_CLASS} samples of one
 class, averaged over pixels and classes, over the same for the real digits of each class
 ({real_spread:.3f}); near 0 means every sample of a class is the same image (the noise is
-ignored), 1 means as varied as the real digits.
+ignored), 1 means as varied as the real digits. A generator with dropout layers (cgan's, as in
+Mirza & Osindero) samples with them off, like every net in eval mode; the extra column draws
+the same latents and labels with G's dropout left on, as it is in training (seeded).
 
 {table}
 
