@@ -268,11 +268,10 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
     headers.append("L_I(c1) at the end")
     table = markdown_table(headers, rows)
 
-    steps = [p["step"] for p in results[0]["curve"]]
-    curve_rows = [
-        [f"{s:,}", spread([r["curve"][i]["accuracy"] for r in results])]
-        for i, s in enumerate(steps)
-    ]
+    # the steps at which every seed was evaluated (calls with other --eval-every differ)
+    at = [{p["step"]: p["accuracy"] for p in r["curve"]} for r in results]
+    steps = sorted(set.intersection(*(set(a) for a in at)))
+    curve_rows = [[f"{s:,}", spread([a[s] for a in at])] for s in steps]
     curve = markdown_table(
         ["steps", f"c1 accuracy (mean ± sd over {len(results)} seeds)"], curve_rows
     )
@@ -294,19 +293,31 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
         if args.extra
         else ""
     )
-    resumed = sorted(set(args.resumed_from.values()))
-    continued = (
-        f" This call continued the runs of an earlier call with the same `--out` from step "
-        f"{', '.join(f'{s:,}' for s in resumed)} (resuming is exact); training times count both."
-        if resumed
-        else ""
-    )
+    kept = sorted(seed for seed, step in args.resumed_from.items() if step >= args.steps)
+    resumed = sorted({step for step in args.resumed_from.values() if step < args.steps})
+    continued = ""
+    if kept:
+        continued += (
+            f" Seed(s) {', '.join(map(str, kept))} had been trained to {args.steps:,} steps by "
+            "an earlier call with the same `--out` and are reported as found."
+        )
+    if resumed:
+        continued += (
+            f" This call continued runs of an earlier call with the same `--out` from step "
+            f"{', '.join(f'{s:,}' for s in resumed)} (resuming is exact); training times count "
+            "both."
+        )
     jobs = f", {args.jobs} seeds at a time" if args.jobs > 1 else ""
     paragraphs = [
         "## InfoGAN on mnist5k",
         f"Script: `{command}` ({today()}; {machine_summary()}; device {args.device}, "
-        f"precision {args.precision}, {threads} torch thread(s){jobs}). The call took "
-        f"{wall_s / 60:.0f} min of wall time on a CPU shared with other jobs.{continued}",
+        f"precision {args.precision}, {threads} torch thread(s){jobs})."
+        + (
+            f" The call took {wall_s / 60:.0f} min of wall time on a CPU shared with other jobs."
+            if args.trained_now
+            else " This call trained nothing: it reports the runs as saved."
+        )
+        + continued,
         "Protocol: Chen et al. 2016's MNIST setup through `gan train infogan` with its "
         "defaults (62 noise variables U(-1, 1), c1 ~ Cat(10), c2, c3 ~ U(-1, 1), lambda 1, "
         f"Adam beta1 0.5, D lr 2e-4, G lr 1e-3, batch 128) for {steps_note}, on mnist5k "
@@ -412,6 +423,9 @@ def main() -> None:
         if not (args.quick or args.no_write):
             sweep_images(Path(results[0]["run"]))
         wall_s = time.perf_counter() - start
+        args.trained_now = any(
+            len(r["curve"]) > len(args.previous.get(r["seed"], [])) for r in results
+        )
         body = report(results, args, wall_s, threads)
         if args.out:
             saved.write_text(json.dumps(results, indent=1))
