@@ -92,7 +92,10 @@ def test_compile_mode_trains_and_saves_plain_weights(tmp_path):
     compiles the nets, is kept in the run's config, and saves the eager nets' tensor names."""
     from gancli.engine.model import load_model
 
-    Trainer(tiny_options(tmp_path / "c", compile_mode="reduce-overhead"), quiet=True).run()
+    trainer = Trainer(tiny_options(tmp_path / "c", compile_mode="reduce-overhead"), quiet=True)
+    # nn.Module.compile compiles in place: each net's calls now go through the compiler
+    assert all(net._compiled_call_impl is not None for net in trainer.variant.nets.values())
+    trainer.run()
     Trainer(tiny_options(tmp_path / "e", steps=1), quiet=True).run()
     compiled, eager = load_model(tmp_path / "c", "cpu"), load_model(tmp_path / "e", "cpu")
     assert compiled.config["train"]["compile_mode"] == "reduce-overhead"
