@@ -173,10 +173,12 @@ def main() -> None:
         by_pair.setdefault((int(col_c[i]), int(shape_c[i])), []).append(int(i))
     # what G draws: each shape's share of the samples the shape judge is sure of, and the
     # share of large shapes (the real set: a third each, half large)
+    sure_shape, sure_size = shape_c[shape_p > CONFIDENT], size_c[size_p > CONFIDENT]
     shape_share = {
-        name: float((shape_c[shape_p > CONFIDENT] == k).mean()) for k, name in enumerate(SHAPES)
+        name: float((sure_shape == k).mean()) if len(sure_shape) else 0.0
+        for k, name in enumerate(SHAPES)
     }
-    large_share = float((size_c[size_p > CONFIDENT] == 1).mean())
+    large_share = float((sure_size == 1).mean()) if len(sure_size) else 0.0
     print(
         "G's samples: "
         + ", ".join(f"{name} {100 * v:.0f}%" for name, v in shape_share.items())

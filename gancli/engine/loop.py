@@ -206,13 +206,16 @@ class Trainer:
         # With --compile on a GPU the compiler chooses the layout (inductor's layout
         # optimisation); channels_last weights there made torch 2.11's inductor fail in the
         # backward of DCGAN's first transposed convolution (benchmarks/gpu_checks.sh, H100).
-        compiled_on_gpu = (opts.compile or compile_mode is not None) and self.device.type == "cuda"
+        compiling = opts.compile or compile_mode is not None
         self.channels_last = (
-            opts.channels_last and conv and self.device.type != "mps" and not compiled_on_gpu
+            opts.channels_last
+            and conv
+            and self.device.type != "mps"
+            and not (compiling and self.device.type == "cuda")
         )
         if self.channels_last:
             self.model.to_channels_last()
-        if opts.compile or compile_mode:
+        if compiling:
             # reduce-overhead: CUDA graphs on a GPU, one replay instead of a launch per kernel
             for net in self.variant.nets.values():
                 net.compile(mode=compile_mode)

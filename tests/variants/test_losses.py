@@ -11,6 +11,7 @@ from torch import nn
 
 from gancli import variants
 from gancli.engine.loop import Trainer
+from gancli.errors import GanError
 from tests.conftest import tiny_options
 from tests.variants.test_wgan import POINTS, Constant, make, one_thread, ring_distance  # noqa: F401
 
@@ -134,6 +135,8 @@ def test_hinge_d_norm_option(tmp_path):
         assert load_model(out, "cpu").config["step"] == 3
     with pytest.raises(Exception, match="batch, spectral"):
         variants.get("hinge").with_options(variants.get("hinge").defaults, {"d_norm": "layer"})
+    with pytest.raises(GanError, match="image data"):
+        Trainer(tiny_options(tmp_path / "toy", "hinge", data="ring8", extra={"d_norm": "spectral"}))
 
 
 @pytest.mark.parametrize("scores", [(1.0, -1.0), (1.5, -2.0), (7.0, -1.0)])
