@@ -38,7 +38,7 @@ from gancli.engine.device import (
 )
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
-from gancli.engine.options import DEFAULT_STEPS, TrainOptions
+from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
 from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
 from gancli.recent import remember
@@ -154,6 +154,7 @@ class Trainer:
             saved.resume = opts.resume
             saved.out = str(resume_ckpt.path.parent)
             self.opts = opts = saved
+        check_options(opts)
 
         # Under torchrun: join the group (and take this rank's GPU). Only rank 0 talks and writes.
         self.dist, self.device = Distributed.start(resolve_device(opts.device))

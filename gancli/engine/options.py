@@ -6,8 +6,11 @@ Kept free of torch so that `gan train --help` can show these defaults instantly.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from gancli.errors import GanError
 
 DEFAULT_STEPS = 5000
 
@@ -56,3 +59,28 @@ class TrainOptions:
 
 
 DEFAULTS = TrainOptions(variant="dcgan")
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def check_options(opts: TrainOptions) -> None:
+    """One clear line for a value no run can use (before any data is read or net is built).
+
+    Only what the user set is checked (None keeps the variant's paper default); the nets and
+    the data loader check what depends on them (image sizes, channels)."""
+    at_least_one = ("steps", "batch_size", "n_critic", "z_dim", "width", "image_size")
+    for key in at_least_one + ("sample_every", "checkpoint_every", "log_every"):
+        value = getattr(opts, key)
+        if value is not None and (isinstance(value, bool) or value < 1):
+            raise GanError(f"{_flag(key)} must be at least 1; got {value}")
+    for key in ("epochs", "lr_g", "lr_d"):
+        value = getattr(opts, key)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            name = _flag(key) + (" (or --lr)" if key.startswith("lr") else "")
+            raise GanError(f"{name} must be a number above 0; got {value}")
+    if opts.betas is not None and not all(0.0 <= b < 1.0 for b in opts.betas):
+        raise GanError(f"--betas must each be in [0, 1), e.g. 0.5,0.999; got {opts.betas}")
+    if not 0.0 <= opts.ema_decay < 1.0:
+        raise GanError(f"--ema-decay must be in [0, 1) (0: no averaging); got {opts.ema_decay}")

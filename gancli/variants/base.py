@@ -15,6 +15,7 @@ CLI can list variants and their defaults without importing torch.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -68,6 +69,24 @@ class Option:
     type: type
     help: str
     choices: tuple[str, ...] = ()
+    low: float | None = None  # numbers: the smallest value allowed ...
+    above: bool = False  # ... or, when set, the bound that values must exceed
+
+    def check(self, value: Any) -> Any:
+        """The value as the option's type; one clear line when it is out of range."""
+        from gancli.errors import GanError
+
+        flag = "--" + self.name.replace("_", "-")
+        if self.choices and value not in self.choices:
+            raise GanError(f"{flag} must be one of: {', '.join(self.choices)}; got {value!r}")
+        value = self.type(value)
+        if self.type in (int, float):
+            if not math.isfinite(value):
+                raise GanError(f"{flag} must be a finite number; got {value}")
+            if self.low is not None and (value <= self.low if self.above else value < self.low):
+                bound = f"above {self.low:g}" if self.above else f"{self.low:g} or more"
+                raise GanError(f"{flag} must be {bound}; got {value}")
+        return value
 
 
 class Variant:
@@ -106,11 +125,7 @@ class Variant:
                 raise GanError(
                     f"{cls.name} has no option --{name.replace('_', '-')}; its own options: {valid}"
                 )
-            if known[name].choices and value not in known[name].choices:
-                raise GanError(
-                    f"--{name.replace('_', '-')} must be one of: {', '.join(known[name].choices)}; got {value!r}"
-                )
-            extra[name] = known[name].type(value)
+            extra[name] = known[name].check(value)
         return dataclasses.replace(hyper, extra=extra)
 
     @classmethod

@@ -88,8 +88,15 @@ class EBGAN(Variant):
             "Margin m of D's loss max(0, m - D(G(z))), in units of the energy (per-value MSE): the "
             f"paper's ||.|| margin m on N values is m^2/N (MNIST m=10 -> {MNIST_MARGIN}, "
             f"CelebA m=20 at 64x64x3 -> 0.0326). 2-D toys default to {TOY_MARGIN}.",
+            low=0.0,
+            above=True,
         ),
-        Option("pt_weight", float, "Weight of the pulling-away term in G's loss (0: plain EBGAN)."),
+        Option(
+            "pt_weight",
+            float,
+            "Weight of the pulling-away term in G's loss (0: plain EBGAN).",
+            low=0.0,
+        ),
     )
 
     @classmethod

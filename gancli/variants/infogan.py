@@ -113,12 +113,15 @@ class InfoGAN(Variant):
     toy_defaults = PACGAN_TOY.replace(extra=dict(CODE_DEFAULTS))
     options = (
         Option("categories", int, "Values of the categorical code c1 (0: none)."),
-        Option("continuous", int, "Continuous U(-1, 1) codes after c1."),
-        Option("info_weight", float, "lambda, the weight of the mutual-information term L_I."),
+        Option("continuous", int, "Continuous U(-1, 1) codes after c1.", low=0),
+        Option(
+            "info_weight", float, "lambda, the weight of the mutual-information term L_I.", low=0.0
+        ),
         Option(
             "continuous_weight",
             float,
             "Weight of the continuous codes' part of L_I, relative to the categorical (paper: 1).",
+            low=0.0,
         ),
     )
 

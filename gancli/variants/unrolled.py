@@ -65,7 +65,7 @@ class Unrolled(DCGAN):
         extra={"unroll": UNROLL, "lookahead": False, "g_loss": NONSATURATING},
     )
     options = (
-        Option("unroll", int, "K: discriminator updates that G looks ahead through."),
+        Option("unroll", int, "K: discriminator updates that G looks ahead through.", low=0),
         Option(
             "lookahead",
             bool,

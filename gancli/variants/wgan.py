@@ -50,7 +50,13 @@ class WGAN(DCGAN):
         },
     )
     options = (
-        Option("clip", float, "Clip every critic parameter to [-clip, clip] after each D step."),
+        Option(
+            "clip",
+            float,
+            "Clip every critic parameter to [-clip, clip] after each D step.",
+            low=0.0,
+            above=True,
+        ),
     )
     toy_defaults = Hyper(
         z_dim=2,

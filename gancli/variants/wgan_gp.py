@@ -74,7 +74,7 @@ class WGANGP(WGAN):
         n_critic=5,
         extra={"gp_lambda": 10.0},
     )
-    options = (Option("gp_lambda", float, "Weight λ of the gradient penalty."),)
+    options = (Option("gp_lambda", float, "Weight λ of the gradient penalty.", low=0.0),)
     toy_defaults = Hyper(
         z_dim=2,
         prior="normal",

@@ -165,6 +165,38 @@ def test_user_errors_are_one_line(tmp_path, monkeypatch, args, message):
     assert message.lower() in lines[0].lower()
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dcgan", "--steps", "-3"], "--steps must be at least 1; got -3"),
+        (["dcgan", "--width", "0"], "--width must be at least 1"),
+        (["dcgan", "--sample-every", "0"], "--sample-every must be at least 1"),
+        (["dcgan", "--lr-g", "-1"], "--lr-g (or --lr) must be a number above 0"),
+        (["dcgan", "--lr", "nan"], "above 0; got nan"),
+        (["dcgan", "--epochs", "0"], "--epochs must be a number above 0"),
+        (["dcgan", "--betas", "0.5,1.0"], "--betas must each be in [0, 1)"),
+        (["dcgan", "--ema-decay", "1"], "--ema-decay must be in [0, 1)"),
+        (["wgan", "--clip", "-0.01"], "--clip must be above 0"),
+        (["wgan-gp", "--gp-lambda", "-10"], "--gp-lambda must be 0 or more"),
+        (["ebgan", "--margin", "0"], "--margin must be above 0"),
+        (["unrolled", "--unroll", "-1", "--data", "ring8"], "--unroll must be 0 or more"),
+        (["infogan", "--info-weight", "inf", "--data", "ring8"], "must be a finite number"),
+    ],
+)
+def test_out_of_range_training_options_are_refused_before_training(
+    tmp_path, monkeypatch, args, message
+):
+    # Before: a negative --steps "trained" nothing, --width 0 built an empty net and saved it,
+    # a negative learning rate ended in torch's traceback.
+    monkeypatch.chdir(tmp_path)
+    r = gan("train", *args, "--out", "run")
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    assert message in lines[0]
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
 def test_debug_shows_the_traceback(tmp_path):
     env_code = (
         "import os, sys; os.environ['GANCLI_DEBUG']='1'; from gancli.cli import main; "
