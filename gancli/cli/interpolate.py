@@ -121,6 +121,8 @@ def interpolate(
         raise GanError("--json and -o - both want stdout; pick one")
     if walks < 1:
         raise GanError("-n must be at least 1")
+    if not (math.isfinite(fps) and fps > 0):
+        raise GanError(f"--frames-per-second must be a number above 0; got {fps}")
     sources = [from_ is not None or to is not None, through is not None, latents is not None]
     if sum(sources) > 1:
         raise GanError("pick one of --from/--to, --through and --latents")

@@ -122,6 +122,8 @@ def sample(
         raise GanError("--class all and --sweep both make rows: pick one")
     rows_mode = class_ == "all" or sweep is not None
     cols = n or (ROW_DEFAULT if rows_mode else 64)
+    # (The rows of --class all and --sweep are a handful: cols is the count that matters.)
+    _check_fits_in_memory(cols, variant.latent_size, model.spec["shape"], output)
 
     if latents is not None:
         z = load_latents(latents, variant.latent_size)
@@ -322,3 +324,22 @@ def run_jobs(jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers
             for f in pending:
                 f.cancel()
             raise
+
+
+def _check_fits_in_memory(n: int, latent_size: int, shape: list[int], output: str | None) -> None:
+    """Refuse, in one line, a count whose latents (and, with -o, float32 samples, all held for
+    one grid or array) would not fit in half of this machine's memory."""
+    import math
+
+    from gancli.engine.batcher import machine_memory
+
+    # a latent, its seed and file name; with -o the sample itself
+    per_sample = latent_size * 4 + 128 + (math.prod(shape) * 4 if output is not None else 0)
+    need, memory = n * per_sample, machine_memory()
+    if memory is None or need <= memory // 2:
+        return
+    what = f"{n:,} samples need {need / 2**30:,.1f} GiB at once"
+    allows = f"more than this machine's memory allows ({memory / 2**30:,.0f} GiB)"
+    if output is not None:
+        raise GanError(f"{what} in {output}, {allows}; write them one file each with --out-dir DIR")
+    raise GanError(f"{what}, {allows}; make them in parts: -n M --seed 0, -n M --seed M, ...")

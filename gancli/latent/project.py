@@ -9,6 +9,7 @@ their norm typical of N(0, I) for a normal one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,10 @@ def project(
     """Latents for `targets` (N, C, H, W) in [-1, 1]; conditional models need `labels` (N, K)."""
     if steps < 1 or restarts < 1:
         raise GanError("--steps and --restarts must be at least 1")
+    if not (math.isfinite(lr) and lr > 0):
+        raise GanError(f"--lr must be a number above 0; got {lr}")
+    if not (math.isfinite(feature_weight) and feature_weight >= 0):
+        raise GanError(f"--feature-weight must be 0 (pixels only) or more; got {feature_weight}")
     variant = model.variant
     dev = variant.device
     n = len(targets)

@@ -152,6 +152,7 @@ def test_interpolate_walks_a_code_with_the_noise_fixed(tmp_path):
         (["--walk", "c1"], "no latent codes"),
         (["--truncation", "0.7"], "normal priors"),
         (["--walk", "class"], "conditional"),
+        (["--fps", "0", "-o", "walk.gif"], "--frames-per-second must be a number above 0"),
     ],
 )
 def test_interpolate_bad_input_is_one_line(dcgan_run, args, message):
@@ -161,6 +162,24 @@ def test_interpolate_bad_input_is_one_line(dcgan_run, args, message):
 
 
 # ---- sample --truncation / --label-seeds -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "huge.png"], "write them one file each with --out-dir DIR"),
+        (["-o", "huge.npy"], "write them one file each with --out-dir DIR"),
+        (["--out-dir", "huge"], "make them in parts: -n M --seed 0"),
+    ],
+)
+def test_sample_refuses_a_count_beyond_memory(dcgan_run, tmp_path, monkeypatch, args, message):
+    # Before: a MemoryError traceback after trying to hold every latent.
+    monkeypatch.chdir(tmp_path)
+    r = gan("sample", dcgan_run, "-n", 10**11, *args)
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_truncation_shrinks_the_latents_of_the_same_seeds(normal_run, tmp_path):
@@ -352,3 +371,11 @@ def test_project_bad_input(dcgan_run, tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     r = gan("project", dcgan_run, tmp_path / "bad.png")
     assert r.exit_code == 1 and "cannot read" in r.output and "Traceback" not in r.output
+    gan("sample", dcgan_run, "-n", 1, "-o", tmp_path / "one.png")
+    for args, says in (
+        (["--lr", "-1"], "--lr must be a number above 0; got -1.0"),  # was torch's traceback
+        (["--lr", "nan"], "--lr must be a number above 0; got nan"),
+        (["--feature-weight", "-1"], "--feature-weight must be 0 (pixels only) or more"),
+    ):
+        r = gan("project", dcgan_run, tmp_path / "one.png", "--steps", 2, *args)
+        assert r.exit_code == 1 and says in r.stderr and "Traceback" not in r.output
