@@ -155,6 +155,12 @@ def find(name: str) -> Entry | None:
 
 def get(name: str, local_only: bool = False) -> Entry:
     """The entry called `name`, or one line naming the closest ones."""
+    if not NAME_RE.fullmatch(name or "") and Path(name).exists():
+        # A run folder or a checkpoint file where an entry's name belongs (zoo push, rm, ...).
+        raise GanError(
+            f"{name} is a path, not a zoo entry: gan zoo add {name} --name NAME makes it "
+            f"one (gan info {name} describes it as it is)"
+        )
     check_name(name)
     entry = local_entries().get(name) if local_only else find(name)
     if entry is not None:

@@ -87,6 +87,10 @@ def test_names_are_checked(zoo_dir, trained, tmp_path):
     assert not (tmp_path / "evil").exists() and not zoo_dir.exists()
     one_line_error(gan("sample", "two words"), "not a zoo name")
     assert zoo.safe_name("my run (copy)") == "my-run-copy"
+    # A run folder where an entry's name belongs: say how to make it one; touch nothing.
+    one_line_error(gan("zoo", "push", trained, "alice/x"), "is a path, not a zoo entry", "zoo add")
+    one_line_error(gan("zoo", "rm", trained, "--yes"), "is a path, not a zoo entry")
+    assert (trained / "model.safetensors").exists()
 
 
 def test_resolution_order_and_closest_names(zoo_dir, trained, tmp_path, monkeypatch):
