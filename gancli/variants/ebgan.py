@@ -89,7 +89,6 @@ class EBGAN(Variant):
             f"paper's ||.|| margin m on N values is m^2/N (MNIST m=10 -> {MNIST_MARGIN}, "
             f"CelebA m=20 at 64x64x3 -> 0.0326). 2-D toys default to {TOY_MARGIN}.",
             low=0.0,
-            above=True,
         ),
         Option(
             "pt_weight",

@@ -178,7 +178,7 @@ def test_user_errors_are_one_line(tmp_path, monkeypatch, args, message):
         (["dcgan", "--ema-decay", "1"], "--ema-decay must be in [0, 1)"),
         (["wgan", "--clip", "-0.01"], "--clip must be above 0"),
         (["wgan-gp", "--gp-lambda", "-10"], "--gp-lambda must be 0 or more"),
-        (["ebgan", "--margin", "0"], "--margin must be above 0"),
+        (["ebgan", "--margin", "-1"], "--margin must be 0 or more"),
         (["unrolled", "--unroll", "-1", "--data", "ring8"], "--unroll must be 0 or more"),
         (["infogan", "--info-weight", "inf", "--data", "ring8"], "must be a finite number"),
     ],
