@@ -267,3 +267,55 @@ def test_defaults_and_help():
     r = CliRunner().invoke(app, ["train", "unrolled", "--help"], env={"COLUMNS": "300"})
     assert r.exit_code == 0
     assert "--unroll" in r.output and "--lookahead" in r.output and "NOT the paper" in r.output
+
+
+# ---- the look-ahead's Adam step, whose derivative is written out --------------------------
+
+
+@pytest.mark.parametrize("tensor_count", [False, True], ids=["count-float", "count-tensor"])
+def test_adam_step_derivative_matches_numerical(tensor_count):
+    from gancli.variants.unrolled import _adam_step
+
+    torch.manual_seed(0)
+    p, g, m = (torch.randn(6, dtype=torch.float64, requires_grad=True) for _ in range(3))
+    v = (torch.rand(6, dtype=torch.float64) + 0.1).requires_grad_(True)
+    t = 3.0
+    step, root = 0.05 / (1 - 0.8**t), math.sqrt(1 - 0.999**t)
+    if tensor_count:  # as a fused optimiser on a GPU keeps it
+        step, root = torch.tensor(step, dtype=torch.float64), torch.tensor(root).double()
+
+    def f(p, g, m, v):
+        return _adam_step().apply(p, g, m, v, 0.8, 0.999, step, root, 1e-8)
+
+    assert torch.autograd.gradcheck(f, (p, g, m, v))
+
+
+def test_a_weight_that_never_had_a_gradient_does_not_turn_g_gradient_to_nan():
+    """A dead ReLU unit in D: its weights' Adam second moments stay exactly 0, where sqrt has
+    no derivative. G's gradient must equal that of the same D without the unit."""
+
+    def run(dead: bool) -> list[torch.Tensor]:
+        torch.manual_seed(5)
+        v = _variant(unroll=3)
+        v.nets["generator"] = nn.Linear(2, 2).double()
+        z = torch.randn(32, 2, dtype=torch.float64)
+        v.sample_z = lambda n, generator=None: z[:n]
+        first, last = nn.Linear(2, 8).double(), nn.Linear(8, 1).double()
+        with torch.no_grad():  # unit 0 never fires
+            first.weight[0], first.bias[0] = 0.0, -100.0
+        if not dead:  # the same D with unit 0 taken out
+            a, b = nn.Linear(2, 7).double(), nn.Linear(7, 1).double()
+            with torch.no_grad():
+                a.weight.copy_(first.weight[1:]), a.bias.copy_(first.bias[1:])
+                b.weight.copy_(last.weight[:, 1:]), b.bias.copy_(last.bias)
+            first, last = a, b
+        v.nets["discriminator"] = nn.Sequential(first, nn.ReLU(), last, nn.Flatten(0))
+        torch.manual_seed(6)  # the same real batches in _bind for both
+        _bind(v, "adam", warm_steps=2)
+        real = torch.randn(32, 2, dtype=torch.float64)
+        return _g_grads(v, Unrolled.g_loss, real)
+
+    with_dead, without = run(True), run(False)
+    assert all(torch.isfinite(g).all() for g in with_dead)
+    for a, b in zip(with_dead, without):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
