@@ -228,9 +228,9 @@ def _adam_step() -> Any:
             m' = b1 m + (1 - b1) g,   v' = b2 v + (1 - b2) g^2,
             d = sqrt(v') / root + eps,   p' = p - step m' / d
 
-        (step = lr / (1 - b1^t), root = sqrt(1 - b2^t)). Left to autograd, these dozen operations
-        on every weight of D record a dozen more in the backward; here the forward is 7 and the
-        backward about 15 (measured by benchmarks/unrolled_step.py). sqrt's derivative is taken
+        (step = lr / (1 - b1^t), root = sqrt(1 - b2^t)). Left to autograd, these are about 20
+        operations on every weight of D and about 25 in the backward; here the forward is 7 and
+        the backward about 15 (benchmarks/unrolled_step.py measures the time saved). sqrt's derivative is taken
         as 0 where v' = 0, a weight that has only ever had zero gradients (a maxout piece never
         selected): inf * 0 would turn the whole unrolled gradient into NaN. G's gradient passes
         through the update once (it is not differentiated again), hence once_differentiable."""
