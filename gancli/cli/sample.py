@@ -107,6 +107,8 @@ def sample(
 
     if n is not None and n < 1:
         raise GanError("-n must be at least 1")
+    if nrow is not None and nrow < 1:
+        raise GanError(f"--nrow must be at least 1; got {nrow}")
     if output is None and out_dir is None:
         output = "samples.png"
     if json and output == "-":

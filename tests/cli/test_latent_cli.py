@@ -379,3 +379,9 @@ def test_project_bad_input(dcgan_run, tmp_path):
     ):
         r = gan("project", dcgan_run, tmp_path / "one.png", "--steps", 2, *args)
         assert r.exit_code == 1 and says in r.stderr and "Traceback" not in r.output
+
+
+def test_sample_refuses_a_grid_row_of_no_images(dcgan_run, tmp_path):
+    r = gan("sample", dcgan_run, "-n", 4, "--nrow", -2, "-o", tmp_path / "x.png")
+    assert r.exit_code == 1 and "--nrow must be at least 1; got -2" in r.stderr
+    assert "Traceback" not in r.output and not (tmp_path / "x.png").exists()
