@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, TruncationOpt, class_index, info
+from gancli.cli._common import (
+    DeviceOpt,
+    JsonOpt,
+    SeedOpt,
+    TruncationOpt,
+    check_fits_in_memory,
+    class_index,
+    info,
+)
 from gancli.errors import GanError
 
 
@@ -151,6 +159,14 @@ def interpolate(
     if walk is not None:
         if sum(sources):
             raise GanError("--walk keeps the noise fixed: it takes -n and --seed, not other points")
+        check_fits_in_memory(  # at least this many: a code walk has a leg or more per row
+            walks * steps,
+            variant.latent_size,
+            model.spec["shape"],
+            output,
+            "use fewer --steps",
+            "frames",
+        )
         seeds = list(range(seed, seed + walks))
         base = fixed(
             apply_truncation(seeded_latents(variant, seeds), truncation, hyper.prior, hyper.z_dim)
@@ -169,6 +185,15 @@ def interpolate(
         else:
             rows = [seeded_latents(variant, [seed + 2 * i, seed + 2 * i + 1]) for i in range(walks)]
         rows = [fixed(apply_truncation(r, truncation, hyper.prior, hyper.z_dim)) for r in rows]
+        legs = sum(max(1, len(r) - 1 + int(loop)) for r in rows)
+        check_fits_in_memory(
+            legs * steps,
+            variant.latent_size,
+            model.spec["shape"],
+            output,
+            "use fewer --steps",
+            "frames",
+        )
         frames = torch.stack([_walk(r, steps, method, loop, hyper.z_dim) for r in rows])
         if k:
             first = int(_ints(through, "--through")[0]) if through else (from_ or seed)

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, TruncationOpt, class_index, info
+from gancli.cli._common import (
+    DeviceOpt,
+    JsonOpt,
+    SeedOpt,
+    TruncationOpt,
+    check_fits_in_memory,
+    class_index,
+    info,
+)
 from gancli.errors import GanError
 
 ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
@@ -125,7 +133,15 @@ def sample(
     rows_mode = class_ == "all" or sweep is not None
     cols = n or (ROW_DEFAULT if rows_mode else 64)
     # (The rows of --class all and --sweep are a handful: cols is the count that matters.)
-    _check_fits_in_memory(cols, variant.latent_size, model.spec["shape"], output)
+    check_fits_in_memory(
+        cols,
+        variant.latent_size,
+        model.spec["shape"],
+        output,
+        "write them one file each with --out-dir DIR"
+        if output is not None
+        else "make them in parts: -n M --seed 0, -n M --seed M, ...",
+    )
 
     if latents is not None:
         z = load_latents(latents, variant.latent_size)
@@ -326,22 +342,3 @@ def run_jobs(jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers
             for f in pending:
                 f.cancel()
             raise
-
-
-def _check_fits_in_memory(n: int, latent_size: int, shape: list[int], output: str | None) -> None:
-    """Refuse, in one line, a count whose latents (and, with -o, float32 samples, all held for
-    one grid or array) would not fit in half of this machine's memory."""
-    import math
-
-    from gancli.engine.batcher import machine_memory
-
-    # a latent, its seed and file name; with -o the sample itself
-    per_sample = latent_size * 4 + 128 + (math.prod(shape) * 4 if output is not None else 0)
-    need, memory = n * per_sample, machine_memory()
-    if memory is None or need <= memory // 2:
-        return
-    what = f"{n:,} samples need {need / 2**30:,.1f} GiB at once"
-    allows = f"more than this machine's memory allows ({memory / 2**30:,.0f} GiB)"
-    if output is not None:
-        raise GanError(f"{what} in {output}, {allows}; write them one file each with --out-dir DIR")
-    raise GanError(f"{what}, {allows}; make them in parts: -n M --seed 0, -n M --seed M, ...")
