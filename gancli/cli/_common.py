@@ -98,22 +98,28 @@ def class_index(text: str, spec: dict[str, Any]) -> int:
 
 
 def check_fits_in_memory(
-    n: int, latent_size: int, shape: list[int], output: str | None, hint: str, what: str = "samples"
+    n: int,
+    latent_size: int,
+    shape: list[int],
+    hint: str,
+    images: bool,
+    where: str | None = None,
+    what: str = "samples",
 ) -> None:
-    """Refuse, in one line ending with `hint`, a count whose latents (and, when `output` holds
-    them all, for one grid, array or GIF, their float32 images) would not fit in half of this
-    machine's memory."""
+    """Refuse, in one line ending with `hint`, a count whose latents (and, with `images`, their
+    float32 images, all held at once for one grid, array, GIF or evaluation) would not fit in
+    half of this machine's memory."""
     import math
 
     from gancli.engine.batcher import machine_memory
 
-    # a latent, its seed and file name; with an output that holds them all, the image itself
-    per_item = latent_size * 4 + 128 + (math.prod(shape) * 4 if output is not None else 0)
+    # a latent, its seed and file name; and the image when all are held
+    per_item = latent_size * 4 + 128 + (math.prod(shape) * 4 if images else 0)
     need, memory = n * per_item, machine_memory()
     if memory is None or need <= memory // 2:
         return
-    where = f" in {output}" if output is not None else ""
+    at = f" in {where}" if where else ""
     raise GanError(
-        f"{n:,} {what} need {need / 2**30:,.1f} GiB at once{where}, more than this machine's "
+        f"{n:,} {what} need {need / 2**30:,.1f} GiB at once{at}, more than this machine's "
         f"memory allows ({memory / 2**30:,.0f} GiB); {hint}"
     )

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, info, table_console
+from gancli.cli._common import (
+    DeviceOpt,
+    JsonOpt,
+    SeedOpt,
+    check_fits_in_memory,
+    info,
+    table_console,
+)
 from gancli.errors import GanError
 
 # Spelled out rather than read from gancli.metrics.registry: importing the metrics package
@@ -226,6 +233,13 @@ def evaluate(
     )
     if model is not None:
         preflight(names, n_target, len(ref), proto)  # before drawing 10,000 samples
+        check_fits_in_memory(  # evaluation holds every sample
+            n_target,
+            model.variant.latent_size,
+            model.spec["shape"],
+            "evaluate with a smaller -n",
+            images=True,
+        )
     # the extractor next: a missing weights file should not cost the sampling first
     prepared = prepare(ref, proto, dev, note=info)
     t0 = time.perf_counter()

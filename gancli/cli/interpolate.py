@@ -163,9 +163,10 @@ def interpolate(
             walks * steps,
             variant.latent_size,
             model.spec["shape"],
-            output,
             "use fewer --steps",
-            "frames",
+            images=True,
+            where=output,
+            what="frames",
         )
         seeds = list(range(seed, seed + walks))
         base = fixed(
@@ -190,9 +191,10 @@ def interpolate(
             legs * steps,
             variant.latent_size,
             model.spec["shape"],
-            output,
             "use fewer --steps",
-            "frames",
+            images=True,
+            where=output,
+            what="frames",
         )
         frames = torch.stack([_walk(r, steps, method, loop, hyper.z_dim) for r in rows])
         if k:

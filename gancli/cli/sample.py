@@ -137,10 +137,11 @@ def sample(
         cols,
         variant.latent_size,
         model.spec["shape"],
-        output,
         "write them one file each with --out-dir DIR"
         if output is not None
         else "make them in parts: -n M --seed 0, -n M --seed M, ...",
+        images=output is not None,
+        where=output,
     )
 
     if latents is not None:

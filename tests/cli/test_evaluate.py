@@ -214,6 +214,10 @@ def test_bad_input_lines(run, tmp_path):
     one_error_line(gan("evaluate", run, "--data", "ring8", "-m", "modes"), "the checkpoint makes")
     np.save(tmp_path / "wrong.npy", np.zeros((4, 3, 8, 8), np.float32))
     one_error_line(gan("evaluate", "--fake", tmp_path / "wrong.npy", "--data", "ring8"), "(N, 2)")
+    one_error_line(  # was a sampling loop that would never finish
+        gan("evaluate", run, "--data", "shapes", "--features", "pixels", "-n", 10**11),
+        "evaluate with a smaller -n",
+    )
 
 
 def test_reference_folder_with_a_broken_image_and_fid_of_a_set_with_itself(real_folder):
