@@ -155,19 +155,17 @@ def interpolate(
             set_code(z, hyper.z_dim, codes, *parse_assignment(text))
         return z
 
+    def room_for(frames: int) -> None:  # every frame is held at once for the picture
+        check_fits_in_memory(
+            frames, variant.latent_size, model.spec["shape"], "use fewer --steps",
+            images=True, where=output, what="frames",
+        )  # fmt: skip
+
     labels: torch.Tensor | None = None  # (rows * frames, K) soft one-hot for conditional
     if walk is not None:
         if sum(sources):
             raise GanError("--walk keeps the noise fixed: it takes -n and --seed, not other points")
-        check_fits_in_memory(  # at least this many: a code walk has a leg or more per row
-            walks * steps,
-            variant.latent_size,
-            model.spec["shape"],
-            "use fewer --steps",
-            images=True,
-            where=output,
-            what="frames",
-        )
+        room_for(walks * steps)  # at least this many: a code walk has a leg or more per row
         seeds = list(range(seed, seed + walks))
         base = fixed(
             apply_truncation(seeded_latents(variant, seeds), truncation, hyper.prior, hyper.z_dim)
@@ -187,15 +185,7 @@ def interpolate(
             rows = [seeded_latents(variant, [seed + 2 * i, seed + 2 * i + 1]) for i in range(walks)]
         rows = [fixed(apply_truncation(r, truncation, hyper.prior, hyper.z_dim)) for r in rows]
         legs = sum(max(1, len(r) - 1 + int(loop)) for r in rows)
-        check_fits_in_memory(
-            legs * steps,
-            variant.latent_size,
-            model.spec["shape"],
-            "use fewer --steps",
-            images=True,
-            where=output,
-            what="frames",
-        )
+        room_for(legs * steps)
         frames = torch.stack([_walk(r, steps, method, loop, hyper.z_dim) for r in rows])
         if k:
             first = int(_ints(through, "--through")[0]) if through else (from_ or seed)
