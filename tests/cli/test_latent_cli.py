@@ -153,7 +153,7 @@ def test_interpolate_walks_a_code_with_the_noise_fixed(tmp_path):
         (["--truncation", "0.7"], "normal priors"),
         (["--walk", "class"], "conditional"),
         (["--fps", "0", "-o", "walk.gif"], "--frames-per-second must be a number above 0"),
-        (["--steps", "100000000", "-o", "walk.gif"], "frames need"),  # was a failed allocation
+        (["--steps", "10000000000", "-o", "walk.gif"], "frames need"),  # was a failed allocation
     ],
 )
 def test_interpolate_bad_input_is_one_line(dcgan_run, args, message):
