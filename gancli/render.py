@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from gancli.errors import GanError
+
 
 def to_uint8_images(x: Any) -> np.ndarray:
     """(N, C, H, W) float in [-1, 1] -> (N, H, W, C) uint8."""
@@ -61,8 +63,27 @@ def scatter(
     return img
 
 
+# Still pictures (grids, strips): the formats they are written in, by extension.
+STILL_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def still_format(path: str | Path, option: str = "-o", also: str = "") -> str:
+    """The format a still picture at `path` is written in ('-' is PNG on stdout), or one
+    clear line naming what is accepted. `also` lists other extensions the caller accepts
+    there, for that line."""
+    if str(path) == "-":
+        return "PNG"
+    fmt = STILL_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        accepted = ".png, .jpg, .webp" + (f", {also}" if also else "")
+        raise GanError(f"{option} {path}: use a {accepted} file, or '-' for PNG on stdout")
+    return fmt
+
+
 def save_image(img: Image.Image, path: str | Path) -> None:
-    """Save a PNG; the path '-' writes it to standard output for pipelines."""
+    """Save a picture in the format its extension names (see STILL_FORMATS); the path '-'
+    writes a PNG to standard output for pipelines."""
+    fmt = still_format(path)
     if str(path) == "-":
         buf = io.BytesIO()
         img.save(buf, format="PNG")
@@ -71,7 +92,12 @@ def save_image(img: Image.Image, path: str | Path) -> None:
         return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path)
+    if fmt == "JPEG":
+        img.convert("RGB" if img.mode not in ("L", "RGB") else img.mode).save(
+            path, format=fmt, quality=95
+        )
+    else:
+        img.save(path, format=fmt)
 
 
 def picture(samples: Any, spec: dict[str, Any], nrow: int | None = None) -> Image.Image:

@@ -20,7 +20,7 @@ def arithmetic(
     ],
     ckpt: CkptOpt = None,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="PNG, or '-' for stdout.")
+        str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
     ] = "arithmetic.png",
     noise: Annotated[
         float,
@@ -52,12 +52,13 @@ def arithmetic(
     from gancli.latent.expr import parse, terms_in_order
     from gancli.latent.priors import renormalize
     from gancli.latent.walks import apply_truncation
-    from gancli.render import grid, labelled, save_image, to_uint8_images
+    from gancli.render import grid, labelled, save_image, still_format, to_uint8_images
 
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
     if noise < 0:
         raise GanError("--noise must be 0 or more")
+    still_format(output)
     model, store, path = open_concepts(ckpt, device)
     if not store.names:
         raise GanError(

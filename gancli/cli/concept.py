@@ -185,7 +185,7 @@ def show(
     name: NameArg,
     ckpt: CkptOpt = None,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="PNG, or '-' for stdout.")
+        str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
     ] = "concept.png",
     device: DeviceOpt = "auto",
 ) -> None:
@@ -193,8 +193,9 @@ def show(
     import torch
 
     from gancli.latent.priors import seeded_latents
-    from gancli.render import grid, labelled, save_image, to_uint8_images
+    from gancli.render import grid, labelled, save_image, still_format, to_uint8_images
 
+    still_format(output)
     model, store, _ = open_concepts(ckpt, device)
     concept = store.get(name)
     variant = model.variant

@@ -86,7 +86,7 @@ def interpolate(
         typer.Option(
             "--output",
             "-o",
-            help="walk.gif (animated), walk.png (a strip, one row per walk) or '-' (stdout).",
+            help="walk.gif (animated), walk.png (a strip, one row per walk; or .jpg, .webp) or '-' (stdout).",
         ),
     ] = "walk.png",
     fmt: Annotated[
@@ -117,14 +117,19 @@ def interpolate(
     from gancli.latent.io import save_latents as write_latents
     from gancli.latent.priors import seeded_latents
     from gancli.latent.walks import apply_truncation, default_method
-    from gancli.render import grid, save_gif, save_image, to_uint8_images
+    from gancli.render import grid, save_gif, save_image, still_format, to_uint8_images
     from gancli.zoo import resolve
 
-    kind = (fmt or ("gif" if output.lower().endswith(".gif") else "png")).lower()
-    if kind not in ("png", "gif"):
+    if fmt is not None and fmt.lower() not in ("png", "gif"):
         raise GanError(f"--format {fmt}: use png or gif")
-    if output != "-" and not output.lower().endswith(f".{kind}"):
-        raise GanError(f"-o {output}: use a .png or .gif file, or '-' for stdout")
+    if output == "-":
+        kind = (fmt or "png").lower()
+    else:
+        kind = "gif" if output.lower().endswith(".gif") else "png"
+        if kind == "png":
+            still_format(output, also=".gif")
+        if fmt is not None and fmt.lower() != kind:
+            raise GanError(f"--format {fmt} does not match -o {output}; leave --format out")
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
     if walks < 1:

@@ -38,7 +38,7 @@ def sample(
         typer.Option(
             "--output",
             "-o",
-            help="grid.png, '-' (PNG on stdout) or samples.npy (float32 NCHW in [-1, 1], or (N, 2) points).",
+            help="grid.png (or .jpg, .webp), '-' (PNG on stdout) or samples.npy (float32 NCHW in [-1, 1], or (N, 2) points).",
         ),
     ] = None,
     out_dir: Annotated[
@@ -110,7 +110,7 @@ def sample(
     from gancli.latent.io import save_latents as write_latents
     from gancli.latent.priors import seeded_latents
     from gancli.latent.walks import apply_truncation
-    from gancli.render import grid, labelled, picture, save_image, to_uint8_images
+    from gancli.render import grid, labelled, picture, save_image, still_format, to_uint8_images
     from gancli.zoo import resolve
 
     if n is not None and n < 1:
@@ -121,6 +121,8 @@ def sample(
         output = "samples.png"
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
+    if output is not None and not output.lower().endswith(".npy"):
+        still_format(output, also=".npy")
     source = resolve(ckpt)
     model = load_model(source, resolve_device(device))
     variant = model.variant
@@ -187,9 +189,10 @@ def sample(
         write_latents(save_latents, z, prior=variant.hyper.prior)
     written = []
     if output is not None:
-        if output.endswith(".npy"):
-            np.save(output, x.numpy().astype(np.float32))
-        elif output == "-" or output.lower().endswith(".png"):
+        if output.lower().endswith(".npy"):
+            with open(output, "wb") as f:  # np.save(name) would add .npy to "X.NPY"
+                np.save(f, x.numpy().astype(np.float32))
+        else:
             if label_seeds:
                 if model.spec["kind"] != "image":
                     raise GanError("--label-seeds labels image tiles; this model makes 2-D points")
@@ -197,8 +200,6 @@ def sample(
                 save_image(grid(tiles, nrow), output)
             else:
                 save_image(picture(x, model.spec, nrow), output)
-        else:
-            raise GanError(f"-o {output}: use a .png file, a .npy file, or '-' for PNG on stdout")
         written.append(output)
     if out_dir is not None:
         if model.spec["kind"] != "image":

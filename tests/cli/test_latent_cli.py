@@ -146,7 +146,8 @@ def test_interpolate_walks_a_code_with_the_noise_fixed(tmp_path):
     [
         (["--from", "3"], "--from and --to go together"),
         (["--from", "3", "--to", "4", "--through", "1,2"], "pick one"),
-        (["-o", "walk.jpg"], ".png or .gif"),
+        (["-o", "walk.bmp"], ".png, .jpg, .webp, .gif file"),
+        (["--format", "gif", "-o", "walk.png"], "does not match"),
         (["--through", "3,x"], "comma-separated"),
         (["--method", "cubic"], "unknown --method"),
         (["--walk", "c1"], "no latent codes"),
@@ -386,3 +387,44 @@ def test_sample_refuses_a_grid_row_of_no_images(dcgan_run, tmp_path):
     r = gan("sample", dcgan_run, "-n", 4, "--nrow", -2, "-o", tmp_path / "x.png")
     assert r.exit_code == 1 and "--nrow must be at least 1; got -2" in r.stderr
     assert "Traceback" not in r.output and not (tmp_path / "x.png").exists()
+
+
+# ---- picture formats -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("grid.jpg", "JPEG"), ("grid.JPEG", "JPEG"), ("g.webp", "WEBP")]
+)
+def test_sample_writes_the_format_its_extension_names(dcgan_run, tmp_path, name, fmt):
+    r = gan("sample", dcgan_run, "-n", 4, "-o", tmp_path / name)
+    assert r.exit_code == 0, r.output
+    with Image.open(tmp_path / name) as img:
+        assert img.format == fmt
+        # the same grid as the PNG, up to the lossy codec
+        r = gan("sample", dcgan_run, "-n", 4, "-o", tmp_path / "ref.png")
+        ref = png(tmp_path / "ref.png").astype(float)
+        assert img.size == (ref.shape[1], ref.shape[0])
+        assert np.abs(np.asarray(img.convert("RGB")).astype(float) - ref).mean() < 12
+
+
+def test_npy_with_a_capital_extension_keeps_its_name(dcgan_run, tmp_path):
+    r = gan("sample", dcgan_run, "-n", 2, "-o", tmp_path / "x.NPY")
+    assert r.exit_code == 0, r.output
+    assert np.load(tmp_path / "x.NPY").shape[0] == 2
+    assert not (tmp_path / "x.NPY.npy").exists()
+
+
+def test_an_unknown_picture_extension_is_one_line_and_writes_nothing(dcgan_run, tmp_path):
+    ck = str(dcgan_run)
+    assert gan("concept", "add", "a", "-c", ck, "--seeds", "1").exit_code == 0
+    for args in (
+        ["sample", ck, "-n", 2, "-o", tmp_path / "x.xyz"],
+        ["arithmetic", "a + a", "-c", ck, "-o", tmp_path / "x.xyz"],
+        ["concept", "show", "a", "-c", ck, "-o", tmp_path / "x.xyz"],
+        ["interpolate", ck, "-o", tmp_path / "x.xyz"],
+    ):
+        r = gan(*args)
+        assert r.exit_code == 1, (args, r.output)
+        assert "x.xyz: use a .png, .jpg, .webp" in r.stderr and "Traceback" not in r.output
+    assert list(tmp_path.iterdir()) == []
+    assert gan("concept", "rm", "a", "-c", ck).exit_code == 0
