@@ -14,7 +14,11 @@ from gancli.errors import GanError
 def project(
     ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
     images: Annotated[
-        list[str], typer.Argument(help="Image files or folders (searched recursively).")
+        list[str],
+        typer.Argument(
+            help="Image files or folders (searched recursively); '-' reads one image from "
+            "standard input."
+        ),
     ],
     output: Annotated[
         str,
@@ -58,11 +62,15 @@ def project(
     from gancli.latent.io import save_latents
     from gancli.latent.project import load_targets
     from gancli.latent.project import project as run_projection
-    from gancli.render import grid, save_image, to_uint8_images
+    from gancli.render import grid, save_image, still_format, to_uint8_images
     from gancli.zoo import resolve
 
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
+    if preview is None and output != "-":
+        preview = str(Path(output).with_suffix(".png"))
+    if preview and preview != "none":
+        still_format(preview, "--preview")
     model = load_model(resolve(ckpt), resolve_device(device))
     variant = model.variant
     if model.spec["kind"] != "image":
@@ -84,8 +92,6 @@ def project(
         model, targets, steps, restarts, lr, feature_weight, labels, seed=seed, ema=ema
     )
     save_latents(output, result.z, prior=variant.hyper.prior)
-    if preview is None and output != "-":
-        preview = str(Path(output).with_suffix(".png"))
     if preview and preview != "none":
         pairs = torch.stack([targets, result.images], 1).flatten(0, 1)
         save_image(grid(to_uint8_images(pairs), nrow=2), preview)

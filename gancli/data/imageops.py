@@ -6,6 +6,8 @@ Every path into the cache (folders, torchvision sets, resized built-ins) resizes
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -16,8 +18,8 @@ _WHITE = (255, 255, 255, 255)
 _ORIENTATION = 0x0112  # EXIF tag
 
 
-def load_square(path: str, size: int, channels: int | None) -> tuple[np.ndarray, bool]:
-    """Decode one file -> (uint8 (C, size, size), is_grey); raises on a corrupt file.
+def load_square(path: Any, size: int, channels: int | None) -> tuple[np.ndarray, bool]:
+    """Decode one file (a path or a binary file object) -> (uint8 (C, size, size), is_grey); raises on a corrupt file.
 
     With channels=None the array is 1-channel for grey sources and 3-channel otherwise, so
     the caller can decide for the whole folder after one pass.

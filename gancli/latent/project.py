@@ -152,10 +152,14 @@ def load_targets(sources: list[str], spec: dict[str, Any]) -> tuple[torch.Tensor
     from gancli.data.imageops import load_square
 
     channels, size, _ = spec["shape"]
-    files: list[Path] = []
+    files: list[Path | str] = []
+    if sources.count("-") > 1:
+        raise GanError("'-' (an image on standard input) can be given once")
     for s in sources:
         p = Path(s).expanduser()
-        if p.is_dir():
+        if s == "-":
+            files.append(s)
+        elif p.is_dir():
             found = [p / c.rel for c in scan_folder(p)]
             if not found:
                 raise GanError(f"no images in {p} (looked for jpg, png, webp, bmp, gif)")
@@ -167,9 +171,31 @@ def load_targets(sources: list[str], spec: dict[str, Any]) -> tuple[torch.Tensor
     arrays = []
     for f in files:
         try:
-            arrays.append(load_square(str(f), size, channels)[0])
+            arrays.append(load_square(_stdin_image() if f == "-" else str(f), size, channels)[0])
+        except GanError:
+            raise
         except Exception as e:  # PIL raises many kinds; the file is named either way
+            if f == "-":
+                raise GanError(
+                    f"cannot read standard input as an image ({type(e).__name__})"
+                ) from e
             raise GanError(f"cannot read {f} as an image ({type(e).__name__}: {e})") from e
     import numpy as np
 
-    return to_float(torch.from_numpy(np.stack(arrays))), [str(f) for f in files]
+    names = ["stdin" if f == "-" else str(f) for f in files]
+    return to_float(torch.from_numpy(np.stack(arrays))), names
+
+
+def _stdin_image() -> Any:
+    """The bytes piped to standard input, as a file PIL can open ('-' in a list of images)."""
+    import io
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise GanError(
+            "'-' reads an image from standard input: pipe one in (e.g. gan sample ... -o - | ...)"
+        )
+    data = sys.stdin.buffer.read()
+    if not data:
+        raise GanError("'-': nothing on standard input")
+    return io.BytesIO(data)

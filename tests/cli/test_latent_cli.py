@@ -428,3 +428,29 @@ def test_an_unknown_picture_extension_is_one_line_and_writes_nothing(dcgan_run, 
         assert "x.xyz: use a .png, .jpg, .webp" in r.stderr and "Traceback" not in r.output
     assert list(tmp_path.iterdir()) == []
     assert gan("concept", "rm", "a", "-c", ck).exit_code == 0
+
+
+def test_project_reads_an_image_piped_to_stdin(dcgan_run, tmp_path):
+    # gan sample CKPT -o - | gan project CKPT -
+    gan("sample", dcgan_run, "-n", 1, "--seed", 4, "-o", tmp_path / "one.png")
+    piped = (tmp_path / "one.png").read_bytes()
+    common = ["--steps", 3, "--restarts", 1, "--preview", "none", "--json"]
+    r = runner.invoke(
+        app,
+        [str(a) for a in ("project", dcgan_run, "-", "-o", tmp_path / "a.npy", *common)],
+        input=piped,
+    )
+    assert r.exit_code == 0, r.output
+    assert [row["image"] for row in json.loads(r.stdout)["images"]] == ["stdin"]
+    r = gan("project", dcgan_run, tmp_path / "one.png", "-o", tmp_path / "b.npy", *common)
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))
+
+    for stdin, says in (
+        (b"", "nothing on standard input"),
+        (b"text", "cannot read standard input"),
+    ):
+        r = runner.invoke(app, ["project", str(dcgan_run), "-"], input=stdin)
+        assert r.exit_code == 1 and says in r.stderr and "Traceback" not in r.output
+    r = runner.invoke(app, ["project", str(dcgan_run), "-", "-"], input=piped)
+    assert r.exit_code == 1 and "can be given once" in r.stderr
