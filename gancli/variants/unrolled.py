@@ -12,9 +12,11 @@ copy is then dropped: D itself takes only its ordinary step (the GAN's `d_loss`)
 The optimiser is unrolled as the engine runs it for D: Adam (the paper's), continuing from D's
 real first and second moments and step count, with D's lr, betas and eps; plain or momentum
 SGD is unrolled too. G's loss is the GAN variant's at the look-ahead parameters, so with K = 0
-its gradient is exactly the GAN's: by default the non-saturating -log D_K(G(z)); the paper
-writes G's objective as the value function f itself, which `--g-loss minimax` uses
-(log(1 - D_K(G(z))), as the reference notebook minimises).
+its gradient is exactly the GAN's: by default the non-saturating -log D_K(G(z)). The paper
+writes G's objective as the value function itself, f_K = E[log D_K(x)] + E[log(1 - D_K(G(z)))],
+and `--g-loss minimax` minimises exactly that, as the reference notebook does (it minimises
+minus D's unrolled loss). Its real-data term matters: for K >= 1, D_K depends on G through the
+K updates, so E[log D_K(x)] has a gradient with respect to G.
 
 `--lookahead` is a different, cheaper method, NOT the paper's: the copy is updated with
 detached gradients, so θ_D^K is a constant to G and the second-order term is dropped.
@@ -35,7 +37,7 @@ from gancli.errors import GanError
 from gancli.variants import Option, register
 from gancli.variants.base import Hyper
 from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import G_LOSS, NONSATURATING, generator_loss
+from gancli.variants.gan import G_LOSS, MINIMAX, NONSATURATING, generator_loss
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -112,6 +114,10 @@ class Unrolled(DCGAN):
             params = {n: p.detach() for n, p in params.items()}
         fake_logit = logits(params, fake)
         loss = generator_loss(fake_logit, self.g_loss_kind)
+        if self.g_loss_kind == MINIMAX and k > 0 and not lookahead:
+            # f_K's real-data term: constant in G unless D_K depends on G (K >= 1, second
+            # order); with it, G minimises exactly f at the look-ahead parameters.
+            loss = loss - F.softplus(-logits(params, real)).mean()
         return loss, {"d_fake_unrolled": fake_logit.detach().mean()}
 
 

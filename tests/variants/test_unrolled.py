@@ -80,9 +80,11 @@ def test_k0_gives_exactly_the_gan_gradient():
 # ---- a linear D and a linear G, where everything can be written out by hand ---------------
 
 
-def _linear(unroll: int, lookahead: bool, optimizer: str, warm_steps: int):
+def _linear(unroll: int, lookahead: bool, optimizer: str, warm_steps: int, g_loss=None):
     torch.manual_seed(1)
     v = _variant(unroll, lookahead, lr_d=0.05)  # a large lr_d makes the look-ahead matter
+    if g_loss is not None:
+        v.hyper = v.hyper.replace(extra={**v.hyper.extra, "g_loss": g_loss})
     v.nets["generator"] = nn.Linear(2, 2).double()
     v.nets["discriminator"] = nn.Linear(2, 1).double()
     z = torch.randn(16, 2, dtype=torch.float64)
@@ -92,9 +94,13 @@ def _linear(unroll: int, lookahead: bool, optimizer: str, warm_steps: int):
     return v, z, real
 
 
-def _reference_grads(v, z, real, k: int, optimizer: str, detach: bool) -> list[torch.Tensor]:
+def _reference_grads(
+    v, z, real, k: int, optimizer: str, detach: bool, g_loss: str = "nonsaturating"
+) -> list[torch.Tensor]:
     """G's gradient through K optimiser steps of a linear D, with D's gradient and the Adam /
-    SGD update written out by hand (only the outer derivative uses autograd)."""
+    SGD update written out by hand (only the outer derivative uses autograd). G's loss: the
+    non-saturating -log D_K(G(z)), or the paper's value function at the look-ahead
+    parameters, E[log D_K(x)] + E[log(1 - D_K(G(z)))]."""
     D, G, opt = v.discriminator, v.generator, v.opt_d
     A = G.weight.detach().clone().requires_grad_(True)
     c = G.bias.detach().clone().requires_grad_(True)
@@ -136,7 +142,12 @@ def _reference_grads(v, z, real, k: int, optimizer: str, detach: bool) -> list[t
         w, b = new
         if detach:
             w, b = w.detach(), b.detach()
-    loss = F.softplus(-(fake @ w.T + b)).mean()
+    if g_loss == "minimax":
+        loss = -F.softplus(-(real @ w.T + b)).mean() - F.softplus(fake @ w.T + b).mean()
+    elif g_loss == "fake-term-only":
+        loss = -F.softplus(fake @ w.T + b).mean()
+    else:
+        loss = F.softplus(-(fake @ w.T + b)).mean()
     return list(torch.autograd.grad(loss, [A, c]))
 
 
@@ -146,12 +157,23 @@ def _reference_grads(v, z, real, k: int, optimizer: str, detach: bool) -> list[t
     ids=["adam-first-step", "adam-continued", "sgd-momentum"],
 )
 @pytest.mark.parametrize("k", [1, 3])
-def test_full_unrolling_matches_hand_written_reference(optimizer, warm_steps, k):
-    v, z, real = _linear(k, False, optimizer, warm_steps)
+@pytest.mark.parametrize("g_loss", ["nonsaturating", "minimax"])
+def test_full_unrolling_matches_hand_written_reference(optimizer, warm_steps, k, g_loss):
+    v, z, real = _linear(k, False, optimizer, warm_steps, g_loss)
     got = _g_grads(v, Unrolled.g_loss, real)
-    want = _reference_grads(v, z, real, k, optimizer, detach=False)
+    want = _reference_grads(v, z, real, k, optimizer, detach=False, g_loss=g_loss)
     for a, b in zip(got, want):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_minimax_keeps_the_value_functions_real_data_term():
+    # For K >= 1, E[log D_K(x)] depends on G through D's updates: the paper's gradient (checked
+    # against the reference above) differs from that of log(1 - D_K(G(z))) alone.
+    v, z, real = _linear(3, False, "adam", 2, "minimax")
+    got = _g_grads(v, Unrolled.g_loss, real)
+    fake_only = _reference_grads(v, z, real, 3, "adam", detach=False, g_loss="fake-term-only")
+    diff = max(float((a - b).abs().max()) for a, b in zip(got, fake_only))
+    assert diff > 1e-3 * max(float(a.abs().max()) for a in got)
 
 
 @pytest.mark.parametrize("k", [1, 3])
