@@ -34,7 +34,6 @@ import json
 import math
 import multiprocessing
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -311,20 +310,25 @@ def notebook_rows(runs: list[dict[str, Any]]) -> tuple[list[str], list[list[str]
 
 
 def notebook_summary(runs: list[dict[str, Any]]) -> str:
-    """Per K: how many of its evaluations (every seed, every step) captured all 8 modes, and
-    its mean modes and high-quality % over them."""
-    parts = []
+    """Per K: at the last step, modes and high-quality % (mean ± SE over seeds) and how many
+    seeds captured all 8; over every evaluation (every seed, every step), how many did."""
+    last, every = [], []
     for k in sorted({r["k"] for r in runs}):
-        points = [c for r in runs if r["k"] == k for c in r["curve"]]
-        full = sum(c["modes"] == 8 for c in points)
-        modes = statistics.fmean(c["modes"] for c in points)
-        hq = 100 * statistics.fmean(c["high_quality"] for c in points)
         name = "K = 0 (gan)" if k == 0 else f"K = {k}"
-        parts.append(
-            f"{name}: all 8 modes at {full} of {len(points)}, {modes:.1f} modes and "
-            f"{hq:.1f}% high quality on average"
+        ends = [r["curve"][-1] for r in runs if r["k"] == k]
+        points = [c for r in runs if r["k"] == k for c in r["curve"]]
+        modes = mean_se([float(c["modes"]) for c in ends], ".1f")
+        hq = mean_se([100 * c["high_quality"] for c in ends], ".1f")
+        full = sum(c["modes"] == 8 for c in ends)
+        last.append(
+            f"{name} {modes} modes, {hq}% high quality, all 8 in {full} of {len(ends)} seeds"
         )
-    return "Evaluations over every seed and step: " + "; ".join(parts) + "."
+        every.append(f"{name} {sum(c['modes'] == 8 for c in points)} of {len(points)}")
+    step = runs[0]["curve"][-1]["step"]
+    return (
+        f"At step {step:,} (mean ± SE over seeds): " + "; ".join(last) + ". Evaluations that "
+        "captured all 8 modes, over every seed and step: " + ", ".join(every) + "."
+    )
 
 
 # ---- the table ---------------------------------------------------------------------------------
