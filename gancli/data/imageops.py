@@ -19,7 +19,8 @@ _ORIENTATION = 0x0112  # EXIF tag
 
 
 def load_square(path: Any, size: int, channels: int | None) -> tuple[np.ndarray, bool]:
-    """Decode one file (a path or a binary file object) -> (uint8 (C, size, size), is_grey); raises on a corrupt file.
+    """Decode one file (a path or a binary file object) -> (uint8 (C, size, size), is_grey);
+    raises on a corrupt file.
 
     With channels=None the array is 1-channel for grey sources and 3-channel otherwise, so
     the caller can decide for the whole folder after one pass.
