@@ -233,6 +233,7 @@ NOTEBOOK = {
     "g_loss": "minimax",
     "updates": "simultaneous",
 }
+NOTEBOOK_SHOWN = 1000  # samples of seed 0 kept at each evaluation, for the picture
 
 
 def run_notebook(k: int, seed: int, steps: int, every: int) -> dict[str, Any]:
@@ -291,7 +292,10 @@ def run_notebook(k: int, seed: int, steps: int, every: int) -> dict[str, Any]:
         opt_g.step()
         if step % every == 0 or step == steps:
             with torch.no_grad():
-                r = mode_coverage(v.generator(z), spec["modes"], spec["mode_std"])
+                x = v.generator(z)
+                r = mode_coverage(x, spec["modes"], spec["mode_std"])
+            if seed == 0:  # the picture's points: the first 1,000 of the 2,500
+                r["samples"] = np.round(x[:NOTEBOOK_SHOWN].numpy(), 4).tolist()
             curve.append({"step": step, **r})
     settings = {key: NOTEBOOK[key] for key in ("g_loss", "updates")}
     return {"k": k, "seed": seed, "wall": time.perf_counter() - start, "curve": curve, **settings}
@@ -407,6 +411,38 @@ def scatter_grid(results: list[dict[str, Any]], entries: list[str], data: str, p
         r, c = divmod(i, cols)
         sheet.paste(scatter(pts, modes, bounds, size=size), (c * size, r * (size + 14) + 14))
         draw.text((c * size + 6, r * (size + 14) + 1), label, fill=(0, 0, 0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, optimize=True)
+
+
+def notebook_sheet(checks: list[dict[str, Any]], path: Path) -> None:
+    """Seed 0's samples at each evaluation, one row per K (the Unrolled GAN paper's figure 1
+    layout); nothing when no check kept its samples."""
+    from PIL import Image, ImageDraw
+
+    from gancli.data import load_data
+    from gancli.render import scatter
+
+    rows = sorted(
+        (c for c in checks if c["seed"] == 0 and all("samples" in e for e in c["curve"])),
+        key=lambda c: c["k"],
+    )
+    if not rows:
+        return
+    spec = load_data("ring8").spec()
+    modes, bounds = np.asarray(spec["modes"]), tuple(spec["value_range"])
+    size, cols = 200, len(rows[0]["curve"])
+    sheet = Image.new("RGB", (cols * size, len(rows) * (size + 14)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, check in enumerate(rows):
+        name = "gan (K=0)" if check["k"] == 0 else f"unrolled K={check['k']}"
+        for j, e in enumerate(check["curve"]):
+            top = i * (size + 14)
+            sheet.paste(
+                scatter(np.asarray(e["samples"]), modes, bounds, size=size), (j * size, top + 14)
+            )
+            label = f"{name}, step {e['step']:,}: {e['modes']}/8"
+            draw.text((j * size + 4, top + 1), label, fill=(0, 0, 0))
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(path, optimize=True)
 
@@ -601,6 +637,13 @@ def doc_section(
             "",
             notebook_summary(checks),
         ]
+        if any(c["seed"] == 0 and "samples" in c["curve"][-1] for c in checks):
+            lines += [
+                "",
+                "Seed 0's samples at each evaluation (1,000 of the 2,500; red: the modes):",
+                "",
+                f"![notebook nets, seed 0](images/modes_ring8_notebook{suffix}.png)",
+            ]
     lines += [
         "",
         "Published numbers, for scale only: the protocols differ from the one above and from "
@@ -720,6 +763,8 @@ def main(argv: list[str] | None = None) -> int:
                 # checks made with other settings (before the notebook's loss and update
                 # order were followed) are made again
                 and all(c.get(key) == NOTEBOOK[key] for key in ("g_loss", "updates"))
+                # seed 0 keeps its samples for the picture
+                and (c["seed"] != 0 or all("samples" in e for e in c["curve"]))
             }
         wanted_runs, wanted_checks = set(jobs), set(notebook)
         jobs = [j for j in jobs if j not in old_runs]
@@ -769,6 +814,7 @@ def main(argv: list[str] | None = None) -> int:
         for data in datasets:
             image = args.doc.parent / "images" / f"modes_{data}{suffix}.png"
             scatter_grid(results, entries, data, image)
+        notebook_sheet(checks, args.doc.parent / "images" / f"modes_ring8_notebook{suffix}.png")
         body = doc_section(
             results,
             entries,
