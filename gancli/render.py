@@ -92,12 +92,9 @@ def save_image(img: Image.Image, path: str | Path) -> None:
         return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "JPEG":
-        img.convert("RGB" if img.mode not in ("L", "RGB") else img.mode).save(
-            path, format=fmt, quality=95
-        )
-    else:
-        img.save(path, format=fmt)
+    if fmt == "JPEG" and img.mode not in ("L", "RGB"):
+        img = img.convert("RGB")  # JPEG has no alpha or palette
+    img.save(path, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
 
 
 def picture(samples: Any, spec: dict[str, Any], nrow: int | None = None) -> Image.Image:

@@ -236,10 +236,11 @@ def _adam_step() -> Any:
 
         (step = lr / (1 - b1^t), root = sqrt(1 - b2^t)). Left to autograd, these are about 20
         operations on every weight of D and about 25 in the backward; here the forward is 7 and
-        the backward about 15 (benchmarks/unrolled_step.py measures the time saved). sqrt's derivative is taken
-        as 0 where v' = 0, a weight that has only ever had zero gradients (a maxout piece never
-        selected): inf * 0 would turn the whole unrolled gradient into NaN. G's gradient passes
-        through the update once (it is not differentiated again), hence once_differentiable."""
+        the backward about 15 (benchmarks/unrolled_step.py measures the time saved). sqrt's
+        derivative is taken as 0 where v' = 0, a weight that has only ever had zero gradients
+        (a maxout piece never selected): inf * 0 would turn the whole unrolled gradient into
+        NaN. G's gradient passes through the update once (it is not differentiated again),
+        hence once_differentiable."""
 
         @staticmethod
         def forward(ctx, p, g, m, v, beta1, beta2, step, root, eps):  # type: ignore[override]
