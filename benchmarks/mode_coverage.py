@@ -21,7 +21,8 @@ repeat `gan`'s.
 
 A second, smaller table checks the look-ahead where the Unrolled GAN paper shows it: on the
 reference notebook's own nets (tanh MLPs, no batch norm), which no registered net family
-builds, so they are swapped into the variant and trained by a short loop here (see NOTEBOOK).
+builds, so they are swapped into the variant and trained by a short loop here (see NOTEBOOK);
+`wgan-gp` joins it on the same nets, with its authors' toy settings (`--notebook-methods`).
 
 Runs go to `--jobs` worker processes with one thread each; wall times are per run, measured
 in the worker, and include whatever else the machine was doing.
@@ -221,48 +222,42 @@ def run_one(entry: str, data: str, seed: int, protocol: dict[str, Any]) -> dict[
 # The reference notebook's setting, nets included: G z 256 -> 128 tanh -> 128 tanh -> 2 and
 # D 2 -> 128 tanh -> 128 tanh -> 1 (no batch norm), Adam (D 1e-4, G 1e-3, beta1 0.5, eps 1e-8),
 # batch 512, on ring8. The project has no net family for these nets, so this check swaps them
-# into the `unrolled` variant and runs the steps by hand, as the notebook does: G minimises
-# the value function at the look-ahead parameters (minus D's unrolled loss: `--g-loss
-# minimax`), and both players' gradients come from the same parameters before either steps
-# (one session call runs both updates). K = 0 is the plain GAN with the minimax loss.
-NOTEBOOK = {
-    "steps": 5000,
-    "every": 1000,
-    "unroll": (0, 5),
-    "batch_size": 512,
-    "g_loss": "minimax",
-    "updates": "simultaneous",
-}
+# into a variant and runs the steps by hand. `gan` and `unrolled` train as the notebook does:
+# G minimises the value function at the look-ahead parameters (minus D's unrolled loss:
+# `--g-loss minimax`), and both players' gradients come from the same parameters before either
+# steps (one session call runs both updates); `gan` is K = 0. `wgan-gp` has no notebook of its
+# own here: it gets the same nets, data, batch and latents, with its authors' toy settings
+# (`WGANGP.toy_defaults`: Adam 1e-4 for both, betas (0.5, 0.9), lambda 0.1) and their
+# Algorithm 1's order: 5 critic steps, each on a fresh real batch, then one G step.
+NOTEBOOK = {"steps": 5000, "every": 1000, "batch_size": 512, "z_dim": 256}
+# What each method's saved checks must match to be reused (older checks lack "method").
+NOTEBOOK_METHODS: dict[str, dict[str, Any]] = {
+    "unrolled": {"k": 5, "g_loss": "minimax", "updates": "simultaneous"},
+    "wgan-gp": {"updates": "critic first", "n_critic": 5, "gp_lambda": 0.1},
+    "gan": {"k": 0, "g_loss": "minimax", "updates": "simultaneous"},
+}  # in order of cost: the slowest start first
+SHOWN_ORDER = ("gan", "unrolled", "wgan-gp")  # rows of the table and the picture
 NOTEBOOK_SHOWN = 1000  # samples of seed 0 kept at each evaluation, for the picture
 
 
-def run_notebook(k: int, seed: int, steps: int, every: int) -> dict[str, Any]:
-    import torch
+def method_of(check: dict[str, Any]) -> str:
+    """A saved check's method; checks saved before wgan-gp joined have only K."""
+    return check.get("method") or ("gan" if check["k"] == 0 else "unrolled")
+
+
+def method_label(method: str) -> str:
+    return {"gan": "gan (K=0)", "unrolled": f"unrolled K={NOTEBOOK_METHODS['unrolled']['k']}"}.get(
+        method, method
+    )
+
+
+def notebook_nets(z_dim: int) -> tuple[Any, Any]:
     from torch import nn
 
-    torch.set_num_threads(1)
-    from gancli.data import load_data
-    from gancli.metrics import mode_coverage
-    from gancli.variants.unrolled import Unrolled
-
-    torch.manual_seed(seed)
-    data = load_data("ring8")
-    spec = data.spec()
-    hyper = Unrolled.toy_defaults.replace(
-        batch_size=NOTEBOOK["batch_size"],
-        extra={"unroll": k, "lookahead": False, "g_loss": NOTEBOOK["g_loss"]},
+    g = nn.Sequential(
+        nn.Linear(z_dim, 128), nn.Tanh(), nn.Linear(128, 128), nn.Tanh(), nn.Linear(128, 2)
     )
-    config = {
-        "variant": "unrolled",
-        "hyper": hyper.to_dict(),
-        "nets": Unrolled.net_config(spec, hyper, 8),
-        "data": spec,
-    }
-    v = Unrolled(config)
-    v.nets["generator"] = nn.Sequential(
-        nn.Linear(hyper.z_dim, 128), nn.Tanh(), nn.Linear(128, 128), nn.Tanh(), nn.Linear(128, 2)
-    )
-    v.nets["discriminator"] = nn.Sequential(
+    d = nn.Sequential(
         nn.Linear(2, 128),
         nn.Tanh(),
         nn.Linear(128, 128),
@@ -270,26 +265,75 @@ def run_notebook(k: int, seed: int, steps: int, every: int) -> dict[str, Any]:
         nn.Linear(128, 1),
         nn.Flatten(0),
     )
+    return g, d
+
+
+def run_notebook(method: str, seed: int, steps: int, every: int) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(1)
+    from gancli import variants
+    from gancli.data import load_data
+    from gancli.metrics import mode_coverage
+
+    settings = NOTEBOOK_METHODS[method]
+    torch.manual_seed(seed)
+    data = load_data("ring8")
+    spec = data.spec()
+    cls = variants.get("wgan-gp" if method == "wgan-gp" else "unrolled")
+    if method == "wgan-gp":
+        extra = {"gp_lambda": settings["gp_lambda"]}
+    else:
+        extra = {"unroll": settings["k"], "lookahead": False, "g_loss": settings["g_loss"]}
+    hyper = cls.toy_defaults.replace(
+        batch_size=NOTEBOOK["batch_size"], z_dim=NOTEBOOK["z_dim"], extra=extra
+    )
+    if method == "wgan-gp":
+        hyper = hyper.replace(n_critic=settings["n_critic"])
+    config = {
+        "variant": cls.name,
+        "hyper": hyper.to_dict(),
+        "nets": cls.net_config(spec, hyper, 8),
+        "data": spec,
+    }
+    v = cls(config)
+    v.nets["generator"], v.nets["discriminator"] = notebook_nets(hyper.z_dim)
     opt_d = torch.optim.Adam(v.d_parameters(), lr=hyper.lr_d, betas=hyper.betas, eps=1e-8)
     opt_g = torch.optim.Adam(v.g_parameters(), lr=hyper.lr_g, betas=hyper.betas, eps=1e-8)
     v.bind_optimizers(opt_g, opt_d)
     z = torch.randn(SAMPLES, hyper.z_dim, generator=torch.Generator().manual_seed(10_000 + seed))
     order = torch.Generator().manual_seed(seed)
+
+    def batch() -> Any:
+        return data.x[torch.randint(len(data), (hyper.batch_size,), generator=order)]
+
     curve = []
     start = time.perf_counter()
     for step in range(1, steps + 1):
-        real = data.x[torch.randint(len(data), (hyper.batch_size,), generator=order)]
-        # Both losses from the parameters (and D's Adam state) before either update. Neither
-        # backward reaches the other player: d_loss detaches G's samples, and g_loss unrolls
-        # a detached copy of D.
-        d_loss, _ = v.d_loss(real, None)
-        g_loss, _ = v.g_loss(real, None)
-        opt_d.zero_grad(set_to_none=True)
-        opt_g.zero_grad(set_to_none=True)
-        d_loss.backward()
-        g_loss.backward()
-        opt_d.step()
-        opt_g.step()
+        if method == "wgan-gp":  # Algorithm 1: the critic's steps, then G's
+            for _ in range(hyper.n_critic):
+                real = batch()
+                d_loss, _ = v.d_loss(real, None)
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+            g_loss, _ = v.g_loss(real, None)
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+        else:
+            real = batch()
+            # Both losses from the parameters (and D's Adam state) before either update.
+            # Neither backward reaches the other player: d_loss detaches G's samples, and
+            # g_loss unrolls a detached copy of D.
+            d_loss, _ = v.d_loss(real, None)
+            g_loss, _ = v.g_loss(real, None)
+            opt_d.zero_grad(set_to_none=True)
+            opt_g.zero_grad(set_to_none=True)
+            d_loss.backward()
+            g_loss.backward()
+            opt_d.step()
+            opt_g.step()
         if step % every == 0 or step == steps:
             with torch.no_grad():
                 x = v.generator(z)
@@ -297,30 +341,30 @@ def run_notebook(k: int, seed: int, steps: int, every: int) -> dict[str, Any]:
             if seed == 0:  # the picture's points: the first 1,000 of the 2,500
                 r["samples"] = np.round(x[:NOTEBOOK_SHOWN].numpy(), 4).tolist()
             curve.append({"step": step, **r})
-    settings = {key: NOTEBOOK[key] for key in ("g_loss", "updates")}
-    return {"k": k, "seed": seed, "wall": time.perf_counter() - start, "curve": curve, **settings}
+    wall = time.perf_counter() - start
+    return {"method": method, "seed": seed, "wall": wall, "curve": curve, **settings}
 
 
 def notebook_rows(runs: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """One row per (K, seed): modes / % HQ at each evaluated step."""
+    """One row per (method, seed): modes / % HQ at each evaluated step."""
     steps = [c["step"] for c in runs[0]["curve"]]
-    headers = ["K", "seed", *(f"step {s}" for s in steps), "train s"]
+    headers = ["method", "seed", *(f"step {s}" for s in steps), "train s"]
     rows = []
-    for r in sorted(runs, key=lambda r: (r["k"], r["seed"])):
-        name = f"{r['k']} (gan)" if r["k"] == 0 else str(r["k"])
+    for r in sorted(runs, key=lambda r: (SHOWN_ORDER.index(method_of(r)), r["seed"])):
+        name = method_label(method_of(r))
         cells = [f"{c['modes']}/8, {100 * c['high_quality']:.0f}%" for c in r["curve"]]
         rows.append([name, str(r["seed"]), *cells, f"{r['wall']:.0f}"])
     return headers, rows
 
 
 def notebook_summary(runs: list[dict[str, Any]]) -> str:
-    """Per K: at the last step, modes and high-quality % (mean ± SE over seeds) and how many
+    """Per method: at the last step, modes and high-quality % (mean ± SE over seeds) and how many
     seeds captured all 8; over every evaluation (every seed, every step), how many did."""
     last, every = [], []
-    for k in sorted({r["k"] for r in runs}):
-        name = "K = 0 (gan)" if k == 0 else f"K = {k}"
-        ends = [r["curve"][-1] for r in runs if r["k"] == k]
-        points = [c for r in runs if r["k"] == k for c in r["curve"]]
+    for method in [m for m in SHOWN_ORDER if any(method_of(r) == m for r in runs)]:
+        name = method_label(method)
+        ends = [r["curve"][-1] for r in runs if method_of(r) == method]
+        points = [c for r in runs if method_of(r) == method for c in r["curve"]]
         modes = mean_se([float(c["modes"]) for c in ends], ".1f")
         hq = mean_se([100 * c["high_quality"] for c in ends], ".1f")
         full = sum(c["modes"] == 8 for c in ends)
@@ -425,7 +469,7 @@ def notebook_sheet(checks: list[dict[str, Any]], path: Path) -> None:
 
     rows = sorted(
         (c for c in checks if c["seed"] == 0 and all("samples" in e for e in c["curve"])),
-        key=lambda c: c["k"],
+        key=lambda c: SHOWN_ORDER.index(method_of(c)),
     )
     if not rows:
         return
@@ -435,7 +479,7 @@ def notebook_sheet(checks: list[dict[str, Any]], path: Path) -> None:
     sheet = Image.new("RGB", (cols * size, len(rows) * (size + 14)), "white")
     draw = ImageDraw.Draw(sheet)
     for i, check in enumerate(rows):
-        name = "gan (K=0)" if check["k"] == 0 else f"unrolled K={check['k']}"
+        name = method_label(method_of(check))
         for j, e in enumerate(check["curve"]):
             top = i * (size + 14)
             sheet.paste(
@@ -460,8 +504,8 @@ def train_all(
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx) as pool:
         every = max(1, min(args.notebook_every, args.notebook_steps))
         futures = {
-            pool.submit(run_notebook, k, seed, args.notebook_steps, every): "notebook"
-            for k, seed in sorted(notebook, key=lambda j: -j[0])
+            pool.submit(run_notebook, method, seed, args.notebook_steps, every): "notebook"
+            for method, seed in sorted(notebook, key=lambda j: list(NOTEBOOK_METHODS).index(j[0]))
         }
         futures.update(
             {pool.submit(run_one, e, d, seed, dict(PROTOCOL)): "run" for e, d, seed in jobs}
@@ -472,7 +516,7 @@ def train_all(
                 checks.append(r)
                 last = r["curve"][-1]
                 print(
-                    f"  notebook nets K={r['k']:<2}      ring8   seed {r['seed']}: "
+                    f"  notebook nets {r['method']:<10} ring8   seed {r['seed']}: "
                     f"{last['modes']}/8 modes, {100 * last['high_quality']:.1f}% HQ at step "
                     f"{last['step']}, {r['wall']:.0f} s",
                     flush=True,
@@ -630,8 +674,13 @@ def doc_section(
             "`unrolled` variant with these nets swapped in and trained as the notebook trains: "
             "G minimises the value function at the look-ahead parameters (`--g-loss minimax`), "
             "and both players' updates are computed from the same parameters on the same real "
-            "batch, then applied together. K = 0 is the plain GAN with that loss. Each cell: "
-            "modes captured / % high quality of 2,500 samples at that step.",
+            "batch, then applied together. K = 0 is the plain GAN with that loss. `wgan-gp` "
+            "has no notebook of its own: it gets the same nets, data, batch, latents and "
+            "number of generator steps, with its authors' toy settings (their `gan_toy.py`: "
+            "Adam 1e-4 for both, betas (0.5, 0.9), lambda 0.1) and their Algorithm 1's order, "
+            "5 critic steps on fresh real batches, then one generator step. Each cell: "
+            "modes captured / % high quality of 2,500 samples at that step; `train s` is the "
+            "run's own wall time, which includes whatever else the machine ran beside it.",
             "",
             markdown_table(*notebook_rows(checks)),
             "",
@@ -690,6 +739,11 @@ def main(argv: list[str] | None = None) -> int:
         default=NOTEBOOK["every"],
         help="steps between that check's evaluations",
     )
+    ap.add_argument(
+        "--notebook-methods",
+        default=",".join(SHOWN_ORDER),
+        help=f"methods of that check, of {', '.join(SHOWN_ORDER)}",
+    )
     ap.add_argument("--quick", action="store_true", help="one seed, few steps, print only")
     ap.add_argument("--doc", type=Path, default=DOC, help="the page to write the section into")
     ap.add_argument("--no-doc", action="store_true", help="print the table only")
@@ -705,6 +759,12 @@ def main(argv: list[str] | None = None) -> int:
         help="re-render the tables, images and doc from --results without training",
     )
     args = ap.parse_args(argv)
+    args.notebook_methods = [m for m in args.notebook_methods.split(",") if m]
+    unknown = [m for m in args.notebook_methods if m not in NOTEBOOK_METHODS]
+    if unknown:
+        ap.error(
+            f"unknown --notebook-methods {', '.join(unknown)}; valid: {', '.join(SHOWN_ORDER)}"
+        )
 
     if args.quick:
         args.steps, args.seeds, args.no_doc = QUICK["steps"], QUICK["seeds"], True
@@ -744,8 +804,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         notebook = [
-            (k, seed)
-            for k in NOTEBOOK["unroll"]
+            (method, seed)
+            for method in args.notebook_methods
             for seed in range(args.notebook_seeds if args.notebook_steps > 0 else 0)
         ]
         # Runs an earlier call finished under the same protocol are reused, not trained again:
@@ -756,13 +816,13 @@ def main(argv: list[str] | None = None) -> int:
         if saved is not None and saved["protocol"] == PROTOCOL:
             old_runs = {(r["entry"], r["data"], r["seed"]): r for r in saved["results"]}
             old_checks = {
-                (c["k"], c["seed"]): c
+                (method_of(c), c["seed"]): c
                 for c in saved.get("notebook", [])
                 if c["curve"]
                 and c["curve"][-1]["step"] == args.notebook_steps
                 # checks made with other settings (before the notebook's loss and update
                 # order were followed) are made again
-                and all(c.get(key) == NOTEBOOK[key] for key in ("g_loss", "updates"))
+                and all(c.get(key) == v for key, v in NOTEBOOK_METHODS[method_of(c)].items())
                 # seed 0 keeps its samples for the picture
                 and (c["seed"] != 0 or all("samples" in e for e in c["curve"]))
             }
@@ -789,9 +849,11 @@ def main(argv: list[str] | None = None) -> int:
             if now is None or now["protocol"] != PROTOCOL:
                 now = {"results": [], "notebook": [], "entries": [], "datasets": []}
             mine = {(r["entry"], r["data"], r["seed"]) for r in results}
-            mine_checks = {(c["k"], c["seed"]) for c in checks}
+            mine_checks = {(method_of(c), c["seed"]) for c in checks}
             keep = [r for r in now["results"] if (r["entry"], r["data"], r["seed"]) not in mine]
-            keep_checks = [c for c in now["notebook"] if (c["k"], c["seed"]) not in mine_checks]
+            keep_checks = [
+                c for c in now["notebook"] if (method_of(c), c["seed"]) not in mine_checks
+            ]
             save_results(  # the earlier runs first, then this call's
                 args.results,
                 keep + results,
