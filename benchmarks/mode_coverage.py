@@ -311,12 +311,13 @@ def run_notebook(method: str, seed: int, steps: int, every: int) -> dict[str, An
     start = time.perf_counter()
     for step in range(1, steps + 1):
         if method == "wgan-gp":  # Algorithm 1: the critic's steps, then G's
-            for _ in range(hyper.n_critic):
+            for _ in range(v.critic_steps(step - 1)):  # as the engine: n_critic, no burn-in
                 real = batch()
                 d_loss, _ = v.d_loss(real, None)
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
                 opt_d.step()
+                v.after_d_step()  # nothing for wgan-gp (no clipping), as in the engine
             g_loss, _ = v.g_loss(real, None)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
