@@ -41,6 +41,19 @@ class TrainGroup(QuickHelpGroup):
             args = [_saved_variant(run), *args]
         return super().parse_args(ctx, args)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An unknown variant name is refused with the list of the valid ones."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            names = self.list_commands(ctx)
+            close = difflib.get_close_matches(name, names, n=3)
+            said = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else "".join(close)
+            hint = f" Did you mean {said}?" if close else ""
+            raise UsageError(f"No variant '{name}'.{hint} Variants: {', '.join(names)}.", ctx)
+        return super().resolve_command(ctx, args)
+
 
 def _saved_variant(run: str) -> str:
     from gancli.describe import read_config
