@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,28 @@ def last_logs(run: Path) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
+def save_curve(run: Path, curve: list[dict]) -> None:
+    """The seed's evaluations so far, beside its run: a call stopped before it writes
+    results.json keeps them for the next call."""
+    tmp = run / ".curve.json.tmp"
+    tmp.write_text(json.dumps(curve, indent=1))
+    os.replace(tmp, run / "curve.json")
+
+
+def saved_curves(root: Path) -> dict[int, list[dict]]:
+    """Each seed's curve from results.json or its own curve.json, whichever is longer."""
+    saved = root / "results.json"
+    curves = (
+        {r["seed"]: r["curve"] for r in json.loads(saved.read_text())} if saved.exists() else {}
+    )
+    for path in root.glob("seed*/curve.json"):
+        seed = int(path.parent.name.removeprefix("seed"))
+        curve = json.loads(path.read_text())
+        if len(curve) > len(curves.get(seed, [])):
+            curves[seed] = curve
+    return curves
+
+
 def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
     """Train one seed in chunks, evaluating after each; returns the curve and the timings.
 
@@ -175,21 +198,23 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
     done = read_checkpoint(out).step if (out / "model.safetensors").exists() else 0
     curve = [p for p in args.previous.get(seed, []) if p["step"] <= done]
     train_s = curve[-1]["train_s"] if curve else 0.0
-    if curve and curve[-1]["step"] < done:
+    if done and (not curve or curve[-1]["step"] < done):
         # The checkpoint is ahead of the saved curve (an earlier call was stopped after
-        # training further): evaluate it where it is; its training time is the wall time
-        # between the two steps' records in metrics.jsonl.
+        # training further), or no curve was saved: evaluate it where it is; its training
+        # time is the wall time between the two steps' records in metrics.jsonl (without a
+        # curve, from its first record: the steps before that one are not counted).
         stamps = {
             r["step"]: r["time"]
             for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
             if "time" in r
         }
-        last = curve[-1]["step"]
+        last = curve[-1]["step"] if curve else min(stamps, default=done)
         if last in stamps and done in stamps:
             train_s += stamps[done] - stamps[last]
         acc = code_accuracy(out / "model.safetensors", args.device)
         logs = last_logs(out)
         curve.append({"step": done, "train_s": train_s, **acc, "mi_c1": logs.get("mi_c1")})
+        save_curve(out, curve)
         print(f"seed {seed} step {done} (found): c1 accuracy {acc['accuracy']:.3f}", flush=True)
     marks = list(range(args.eval_every, args.steps, args.eval_every)) + [args.steps]
     for mark in (m for m in marks if m > done):
@@ -220,6 +245,7 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
         acc = code_accuracy(out / "model.safetensors", args.device)
         logs = last_logs(out)
         curve.append({"step": mark, "train_s": train_s, **acc, "mi_c1": logs.get("mi_c1")})
+        save_curve(out, curve)
         print(
             f"seed {seed} step {mark}: c1 accuracy {acc['accuracy']:.3f}, "
             f"L_I(c1) {logs.get('mi_c1', float('nan')):.3f}, {train_s / 60:.1f} min",
@@ -405,8 +431,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="infogan-bench-") as tmp:
         root = args.out or Path(tmp)
         saved = root / "results.json"
-        previous = json.loads(saved.read_text()) if saved.exists() else []
-        args.previous = {r["seed"]: r["curve"] for r in previous}
+        args.previous = saved_curves(root)
         args.resumed_from = {s: c[-1]["step"] for s, c in args.previous.items() if c}
         seeds = range(args.seeds)
         if args.jobs > 1:
