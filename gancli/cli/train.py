@@ -45,13 +45,10 @@ class TrainGroup(QuickHelpGroup):
         """An unknown variant name is refused with the list of the valid ones."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            import difflib
-
-            names = self.list_commands(ctx)
-            close = difflib.get_close_matches(name, names, n=3)
-            said = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else "".join(close)
-            hint = f" Did you mean {said}?" if close else ""
-            raise UsageError(f"No variant '{name}'.{hint} Variants: {', '.join(names)}.", ctx)
+            try:
+                variants.get(name)  # the registry's own message, with the closest name
+            except GanError as e:
+                raise UsageError(str(e), ctx) from None
         return super().resolve_command(ctx, args)
 
 
