@@ -101,6 +101,32 @@ def judge(nets: dict, x: torch.Tensor) -> dict[str, tuple[np.ndarray, np.ndarray
     return out
 
 
+def linear_readout(z: torch.Tensor, labels: np.ndarray) -> tuple[float, float, int]:
+    """How linearly an attribute can be read from the latent: a logistic regression (L-BFGS,
+    a light L2 penalty) fitted on the first 80% of (z, label) pairs, its accuracy on the rest,
+    and the accuracy of always answering the most common label there. Latent arithmetic moves
+    along straight lines, so an attribute it should carry has to be readable this way."""
+    y = torch.as_tensor(labels, dtype=torch.long)
+    cut = int(0.8 * len(y))
+    k = int(y.max()) + 1
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(z.shape[1], k)
+    opt = torch.optim.LBFGS(lin.parameters(), max_iter=500)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(lin(z[:cut]), y[:cut])
+        loss = loss + 1e-3 * lin.weight.square().sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        acc = float((lin(z[cut:]).argmax(1) == y[cut:]).float().mean())
+    majority = float(torch.bincount(y[cut:], minlength=k).max()) / max(1, len(y) - cut)
+    return acc, majority, len(y)
+
+
 def pct(values: list[float]) -> str:
     return f"{100 * statistics.fmean(values):.1f}%" if values else "-"
 
@@ -183,6 +209,20 @@ def main() -> None:
         "G's samples: "
         + ", ".join(f"{name} {100 * v:.0f}%" for name, v in shape_share.items())
         + f" (of those the shape judge is sure of); large {100 * large_share:.0f}%",
+        flush=True,
+    )
+    # how linearly z encodes each attribute (the samples its judge is sure of)
+    readout = {
+        attr: linear_readout(z_pool[verdict[attr][1] > CONFIDENT], c[verdict[attr][1] > CONFIDENT])
+        for attr, (c, _) in verdict.items()
+        if (verdict[attr][1] > CONFIDENT).sum() >= 50
+    }
+    print(
+        "linear readout from z (held-out accuracy; always the most common label): "
+        + ", ".join(
+            f"{attr} {100 * acc:.1f}% ({100 * base:.1f}%)"
+            for attr, (acc, base, _) in readout.items()
+        ),
         flush=True,
     )
     counts = sorted({int(k) for k in args.exemplars.split(",")})
@@ -336,6 +376,17 @@ def main() -> None:
         f"shape, in the best row ({best_key[0]} exemplars{', `--renorm`' if best_key[1] else ''}"
         f"): {per_target}."
     )
+    linear = (
+        "How linearly the latent encodes each attribute: a logistic regression from z to the "
+        "judge's label, fitted on 80% of the samples the judge is sure of and scored on the "
+        "other 20%, against always answering the most common label: "
+        + ", ".join(
+            f"{attr} {100 * acc:.1f}% (most common {100 * base:.1f}%, {n:,} samples)"
+            for attr, (acc, base, n) in readout.items()
+        )
+        + ". Latent sums move along straight lines, so they can only carry an attribute that "
+        "reads out this way."
+    )
     trained = (
         f"trained for this run in {train_s / 60:.1f} min"
         if train_s is not None
@@ -378,6 +429,7 @@ def main() -> None:
             "as a draw from the prior).",
             table,
             drawn,
+            linear,
             f"Rows of the figure ({counts[0]} exemplars): the three concepts' images, the same "
             "sum on their exemplars' pixels, and the latent result.",
             "![arithmetic](images/shapes_arithmetic.png)",
