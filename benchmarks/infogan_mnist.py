@@ -442,7 +442,14 @@ def main() -> None:
         root = args.out or Path(tmp)
         saved = root / "results.json"
         args.previous = saved_curves(root)
-        args.resumed_from = {s: c[-1]["step"] for s, c in args.previous.items() if c}
+        # where each seed's run stood before this call: its checkpoint, with or without a curve
+        from gancli.checkpoint import read_checkpoint
+
+        args.resumed_from = {
+            s: read_checkpoint(root / f"seed{s}").step
+            for s in range(args.seeds)
+            if (root / f"seed{s}" / "model.safetensors").exists()
+        }
         seeds = range(args.seeds)
         if args.jobs > 1:
             import multiprocessing

@@ -213,11 +213,10 @@ def main() -> None:
         flush=True,
     )
     # how linearly z encodes each attribute (the samples its judge is sure of)
-    readout = {
-        attr: linear_readout(z_pool[verdict[attr][1] > CONFIDENT], c[verdict[attr][1] > CONFIDENT])
-        for attr, (c, _) in verdict.items()
-        if (verdict[attr][1] > CONFIDENT).sum() >= 50
-    }
+    readout = {}
+    for attr, (c, prob) in verdict.items():
+        if (prob > CONFIDENT).sum() >= 50:
+            readout[attr] = linear_readout(z_pool[prob > CONFIDENT], c[prob > CONFIDENT])
     print(
         "linear readout from z (held-out accuracy; always the most common label): "
         + ", ".join(
