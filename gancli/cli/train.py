@@ -213,6 +213,15 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
                 "--flip/--no-flip", help="Random horizontal flips (default: on for image folders)."
             ),
         ] = DEFAULTS.flip,
+        augment: Annotated[
+            str | None,
+            typer.Option(
+                help="DiffAugment (Zhao et al. 2020) for small image sets: the same random, "
+                "differentiable transforms on real and generated images before D. Comma-"
+                "separated: translation, cutout, color (the paper's 100-shot setting uses all "
+                "three; digits and shapes only translation)."
+            ),
+        ] = DEFAULTS.augment,
         precision: Annotated[
             str,
             typer.Option(
@@ -300,6 +309,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             compile_mode=compile_mode,
             channels_last=channels_last,
             flip=flip,
+            augment=augment,
             out=out,
             resume=resume,
             extra=extra,

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from gancli import __version__, variants
+from gancli.augment import parse_policy
 from gancli.checkpoint import (
     MODEL_FILE,
     STATE_FILE,
@@ -110,6 +111,14 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
         z_dim=opts.z_dim,
     )
     hyper = cls.with_options(hyper, opts.extra or {})
+    policy = parse_policy(opts.augment)
+    if policy:
+        if spec["kind"] != "image":
+            raise GanError("--augment transforms images; the 2-D point sets take none")
+        if not cls.augmentable:
+            valid = ", ".join(n for n in variants.names() if variants.get(n).augmentable)
+            raise GanError(f"{cls.name} does not support --augment; variants that do: {valid}")
+        hyper = hyper.replace(augment=policy)
     return {
         "variant": cls.name,
         "hyper": hyper.to_dict(),

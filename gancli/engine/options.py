@@ -32,6 +32,7 @@ class TrainOptions:
     z_dim: int | None = None
     width: int | None = None
     extra: dict[str, Any] | None = None  # the variant's own options (Variant.options)
+    augment: str | None = None  # DiffAugment policy (gancli.augment); None or "": none
     ema_decay: float = 0.999
     sample_every: int = 500
     checkpoint_every: int = 1000
@@ -82,5 +83,9 @@ def check_options(opts: TrainOptions) -> None:
             raise GanError(f"{name} must be a number above 0; got {value}")
     if opts.betas is not None and not all(0.0 <= b < 1.0 for b in opts.betas):
         raise GanError(f"--betas must each be in [0, 1), e.g. 0.5,0.999; got {opts.betas}")
+    if opts.augment is not None:
+        from gancli.augment import parse_policy
+
+        parse_policy(opts.augment)
     if not 0.0 <= opts.ema_decay < 1.0:
         raise GanError(f"--ema-decay must be in [0, 1) (0: no averaging); got {opts.ema_decay}")

@@ -52,7 +52,7 @@ class ACGAN(CGAN):
         pass
 
     def _scores(self, x):
-        out = self.discriminator(x).float()
+        out = self.discriminator(self.augmented(x)).float()
         return out[:, 0], out[:, 1:]
 
     def d_loss(self, real, labels):

@@ -37,6 +37,7 @@ class Hyper:
     betas: tuple[float, float] = (0.5, 0.999)
     momentum: float = 0.0  # sgd only
     n_critic: int = 1
+    augment: str = ""  # DiffAugment policy for D's inputs, e.g. "translation,cutout" (augment.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Hyper:
@@ -102,6 +103,8 @@ class Variant:
     conditional: ClassVar[bool] = False
     # Options only this variant has; values go to Hyper.extra.
     options: ClassVar[tuple[Option, ...]] = ()
+    # Its losses pass every image D sees through `augmented` (`gan train --augment`).
+    augmentable: ClassVar[bool] = True
 
     # ---- metadata, no torch -------------------------------------------------------------
     @classmethod
@@ -219,6 +222,15 @@ class Variant:
 
     def after_d_step(self) -> None:
         """Runs after every optimiser step of D (e.g. WGAN's weight clipping)."""
+
+    def augmented(self, x: Any) -> Any:
+        """D's input: `x` through the run's DiffAugment policy (unchanged without one). Losses
+        call it on real and generated images alike, in D's step and in G's."""
+        if not self.hyper.augment:
+            return x
+        from gancli.augment import diff_augment
+
+        return diff_augment(x, self.hyper.augment)
 
     def d_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError

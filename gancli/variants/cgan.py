@@ -99,13 +99,14 @@ class CGAN(GAN):
     def d_loss(self, real, labels):
         y = self.onehot(labels)
         fake = self.generator(self.sample_z(real.shape[0]), y).detach()
-        real_logit = self.discriminator(real, y).float()
-        fake_logit = self.discriminator(fake, y).float()
+        real_logit = self.discriminator(self.augmented(real), y).float()
+        fake_logit = self.discriminator(self.augmented(fake), y).float()
         loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
     def g_loss(self, real, labels):
         # Generated labels follow the data's class frequencies: those of the real batch.
         y = self.onehot(labels)
-        fake_logit = self.discriminator(self.generator(self.sample_z(real.shape[0]), y), y).float()
+        fake = self.generator(self.sample_z(real.shape[0]), y)
+        fake_logit = self.discriminator(self.augmented(fake), y).float()
         return F.softplus(-fake_logit).mean(), {}

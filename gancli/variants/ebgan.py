@@ -146,14 +146,14 @@ class EBGAN(Variant):
     def d_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
         fake = self.generator(z).detach()
-        real_energy = self.discriminator(real)
-        fake_energy = self.discriminator(fake)
+        real_energy = self.discriminator(self.augmented(real))
+        fake_energy = self.discriminator(self.augmented(fake))
         loss = real_energy.mean() + margin_loss(fake_energy, self.margin)
         return loss, {"energy_real": real_energy.mean(), "energy_fake": fake_energy.mean()}
 
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
-        fake = self.generator(z)
+        fake = self.augmented(self.generator(z))
         from gancli.nets.autoencoder import reconstruction_energy
 
         recon, code = self.discriminator.encode_decode(fake)

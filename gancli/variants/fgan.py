@@ -167,12 +167,12 @@ class FGAN(Variant):
     def d_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
         fake = self.generator(z).detach()
-        v_real = self.discriminator(real).float()
-        v_fake = self.discriminator(fake).float()
+        v_real = self.discriminator(self.augmented(real)).float()
+        v_fake = self.discriminator(self.augmented(fake)).float()
         bound = variational_bound(v_real, v_fake, self.divergence)
         return -bound, {"bound": bound.detach(), "v_real": v_real.mean(), "v_fake": v_fake.mean()}
 
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
-        v_fake = self.discriminator(self.generator(z)).float()
+        v_fake = self.discriminator(self.augmented(self.generator(z))).float()
         return -DIVERGENCES[self.divergence].activation(v_fake).mean(), {}

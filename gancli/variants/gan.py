@@ -155,8 +155,8 @@ class GAN(Variant):
         fake = self.generator(z)
         self._fake = fake if self.reuse_fakes else None
         fake = fake.detach()
-        real_logit = self.discriminator(real).float()
-        fake_logit = self.discriminator(fake).float()
+        real_logit = self.discriminator(self.augmented(real)).float()
+        fake_logit = self.discriminator(self.augmented(fake)).float()
         # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit), halved as in the paper's code
         # (AdversaryCost2): with SGD, the factor is part of D's effective learning rate.
         loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
@@ -166,7 +166,7 @@ class GAN(Variant):
         fake, self._fake = self._fake, None
         if fake is None or fake.shape[0] != real.shape[0]:
             fake = self.generator(self.sample_z(real.shape[0]))
-        fake_logit = self.discriminator(fake).float()
+        fake_logit = self.discriminator(self.augmented(fake)).float()
         return generator_loss(fake_logit, self.g_loss_kind), {}
 
     @property

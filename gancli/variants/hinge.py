@@ -73,11 +73,11 @@ class Hinge(DCGAN):
 
     def d_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0])).detach()
-        real_score = self.discriminator(real).float()
-        fake_score = self.discriminator(fake).float()
+        real_score = self.discriminator(self.augmented(real)).float()
+        fake_score = self.discriminator(self.augmented(fake)).float()
         loss = F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
         return loss, {"d_real": real_score.mean().detach(), "d_fake": fake_score.mean().detach()}
 
     def g_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0]))
-        return -self.discriminator(fake).float().mean(), {}
+        return -self.discriminator(self.augmented(fake)).float().mean(), {}

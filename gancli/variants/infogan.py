@@ -194,8 +194,8 @@ class InfoGAN(Variant):
     def d_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
         fake = self.generator(z).detach()
-        real_logit = self.discriminator(real).float()
-        fake_logit, q = self.discriminator.logit_and_q(fake)
+        real_logit = self.discriminator(self.augmented(real)).float()
+        fake_logit, q = self.discriminator.logit_and_q(self.augmented(fake))
         fake_logit = fake_logit.float()
         info, _ = self._info(z, q)
         adv = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
@@ -206,6 +206,6 @@ class InfoGAN(Variant):
 
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
-        fake_logit, q = self.discriminator.logit_and_q(self.generator(z))
+        fake_logit, q = self.discriminator.logit_and_q(self.augmented(self.generator(z)))
         info, mi = self._info(z, q)
         return F.softplus(-fake_logit.float()).mean() + self.info_weight * info, mi

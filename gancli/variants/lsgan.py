@@ -48,8 +48,8 @@ class LSGAN(DCGAN):
     def d_loss(self, real, labels):
         extra = self.hyper.extra
         fake = self.generate(self.sample_z(real.shape[0])).detach()
-        real_score = self.discriminator(real).float()
-        fake_score = self.discriminator(fake).float()
+        real_score = self.discriminator(self.augmented(real)).float()
+        fake_score = self.discriminator(self.augmented(fake)).float()
         loss = (
             0.5 * (real_score - extra.get("b", 1.0)).square().mean()
             + 0.5 * (fake_score - extra.get("a", 0.0)).square().mean()
@@ -57,5 +57,6 @@ class LSGAN(DCGAN):
         return loss, {"d_real": real_score.mean().detach(), "d_fake": fake_score.mean().detach()}
 
     def g_loss(self, real, labels):
-        fake_score = self.discriminator(self.generate(self.sample_z(real.shape[0]))).float()
+        fake = self.generate(self.sample_z(real.shape[0]))
+        fake_score = self.discriminator(self.augmented(fake)).float()
         return 0.5 * (fake_score - self.hyper.extra.get("c", 1.0)).square().mean(), {}

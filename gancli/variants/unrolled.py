@@ -55,6 +55,9 @@ class Unrolled(DCGAN):
         extra={"unroll": UNROLL, "lookahead": False, "g_loss": NONSATURATING}
     )
     reuse_fakes = False  # G's loss runs through its own look-ahead
+    # The look-ahead calls D functionally on the batches it unrolls on; augmenting those
+    # would need the same transforms replayed at every unrolled step, which is not done.
+    augmentable = False
     # The reference notebook's 2-D protocol (its 2x128 tanh nets replaced by the PacGAN nets
     # that the other variants use on toys, so that runs compare like for like).
     toy_defaults = Hyper(

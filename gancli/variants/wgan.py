@@ -95,17 +95,18 @@ class WGAN(DCGAN):
             return int(extra.get("burn_in_critic", self.hyper.n_critic))
         return self.hyper.n_critic
 
-    def critic_scores(self, real: Any) -> tuple[Any, Any, Any]:
+    def critic_scores(self, real: Any) -> tuple[Any, Any, Any, Any]:
         """The critic's fp32 scores of a real batch and of as many fresh G samples, and the
-        (detached) samples themselves."""
-        fake = self.generate(self.sample_z(real.shape[0])).detach()
-        return self.discriminator(real).float(), self.discriminator(fake).float(), fake
+        two batches as the critic saw them (augmented under --augment; the samples detached)."""
+        fake = self.augmented(self.generate(self.sample_z(real.shape[0])).detach())
+        real = self.augmented(real)
+        return self.discriminator(real).float(), self.discriminator(fake).float(), real, fake
 
     def d_loss(self, real, labels):
-        real_score, fake_score, _ = self.critic_scores(real)
+        real_score, fake_score, _, _ = self.critic_scores(real)
         wasserstein = real_score.mean() - fake_score.mean()
         return -wasserstein, {"wasserstein": wasserstein.detach()}
 
     def g_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0]))
-        return -self.discriminator(fake).float().mean(), {}
+        return -self.discriminator(self.augmented(fake)).float().mean(), {}

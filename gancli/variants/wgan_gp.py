@@ -95,9 +95,10 @@ class WGANGP(WGAN):
         return nets
 
     def d_loss(self, real, labels):
-        real_score, fake_score, fake = self.critic_scores(real)
+        # under --augment the penalty is on interpolates of the images as the critic saw them
+        real_score, fake_score, seen_real, seen_fake = self.critic_scores(real)
         wasserstein = real_score.mean() - fake_score.mean()
-        penalty, norms = gradient_penalty(self.discriminator, real, fake)
+        penalty, norms = gradient_penalty(self.discriminator, seen_real, seen_fake)
         loss = -wasserstein + self.hyper.extra.get("gp_lambda", 10.0) * penalty
         return loss, {
             "wasserstein": wasserstein.detach(),

@@ -1,0 +1,151 @@
+"""DiffAugment (`gan train --augment`): the transforms, that every variant which accepts it
+passes real and generated images through it in D's step and in G's, and the option's errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from gancli import augment, variants
+from gancli.cli import app
+from gancli.engine.loop import Trainer
+from gancli.engine.model import load_model
+from gancli.errors import GanError
+from tests.conftest import tiny_options
+
+AUGMENTABLE = [n for n in variants.names() if variants.get(n).augmentable]
+
+
+def shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """`x` moved down by dy and right by dx, the border repeating (the reference for the test)."""
+    h, w = x.shape[-2:]
+    ys = (torch.arange(h) - dy).clamp(0, h - 1)
+    xs = (torch.arange(w) - dx).clamp(0, w - 1)
+    return x[..., ys, :][..., :, xs]
+
+
+def test_translation_is_a_shift_of_at_most_an_eighth_with_the_border_repeated():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3, 16, 16)
+    y = augment.translation(x)
+    seen = set()
+    for i in range(len(x)):
+        hits = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if torch.equal(y[i], shifted(x[i], dy, dx))
+        ]
+        assert len(hits) == 1, f"image {i} is not one shift of up to 2 px of its input"
+        seen.add(hits[0])
+    assert len(seen) > 10, "the shifts should vary from image to image"
+
+
+def test_cutout_zeroes_one_square_of_at_most_half_the_side():
+    torch.manual_seed(0)
+    y = augment.cutout(torch.ones(200, 2, 16, 16))
+    zeros = y[:, 0] == 0
+    assert torch.equal(zeros, y[:, 1] == 0), "every channel is cut at the same place"
+    counts = zeros.flatten(1).sum(1)
+    assert counts.max() == 64 and counts.min() > 0
+    for mask in zeros[:20]:
+        rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
+        # a solid rectangle: its bounding box is all zeros
+        box = mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        assert box.all()
+
+
+def test_color_keeps_shape_and_changes_each_image_its_own_way():
+    torch.manual_seed(0)
+    x = torch.rand(8, 3, 8, 8) * 2 - 1
+    y = augment.color(x)
+    assert y.shape == x.shape and torch.isfinite(y).all()
+    shifts = (y - x).mean(dim=(1, 2, 3))
+    assert shifts.std() > 0.05
+
+
+def test_gradients_flow_through_every_transform():
+    x = torch.randn(4, 3, 16, 16, requires_grad=True)
+    augment.diff_augment(x, "color,translation,cutout").square().sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_no_policy_is_the_identity():
+    x = torch.randn(2, 1, 8, 8)
+    assert augment.diff_augment(x, "") is x
+
+
+def test_policy_parsing():
+    assert augment.parse_policy(" Translation, cutout,translation ") == "translation,cutout"
+    assert augment.parse_policy("none") == ""
+    assert augment.parse_policy(None) == ""
+    with pytest.raises(GanError, match="did you mean 'translation'"):
+        augment.parse_policy("transl")
+    with pytest.raises(GanError, match="valid: translation, cutout, color"):
+        augment.parse_policy("rotate")
+
+
+@pytest.mark.parametrize("name", AUGMENTABLE)
+def test_every_augmentable_variant_augments_real_and_fake_in_both_steps(
+    tmp_path, monkeypatch, name
+):
+    """A spy around the real transform: in D's step it must see the real batch itself and a
+    generated batch; in G's step a generated batch that carries G's gradient."""
+    trainer = Trainer(tiny_options(tmp_path / "run", variant=name, augment="translation"), True)
+    variant = trainer.variant
+    calls: list[torch.Tensor] = []
+    real_fn = augment.diff_augment
+
+    def spy(x, policy):
+        calls.append(x)
+        return real_fn(x, policy)
+
+    monkeypatch.setattr(augment, "diff_augment", spy)
+    real = torch.rand(8, 3, 16, 16) * 2 - 1
+    labels = torch.randint(variant.num_classes or 1, (8,)) if variant.num_classes else None
+
+    variant.d_loss(real, labels)
+    assert any(c is real for c in calls), "D's step does not augment the real batch"
+    assert any(c is not real and c.shape == real.shape for c in calls), "nor the fakes"
+    calls.clear()
+    loss, _ = variant.g_loss(real, labels)
+    assert calls and all(c.requires_grad for c in calls), "G's step does not augment its fakes"
+    loss.backward()
+    grads = [p.grad for p in variant.generator.parameters() if p.grad is not None]
+    assert grads and any(g.abs().sum() > 0 for g in grads)
+
+
+def test_augmented_run_records_the_policy_and_resumes_with_it(tmp_path):
+    out = tmp_path / "run"
+    Trainer(tiny_options(out, augment="translation, cutout"), quiet=True).run()
+    assert load_model(out).config["hyper"]["augment"] == "translation,cutout"
+    from gancli.engine.options import TrainOptions
+
+    Trainer(TrainOptions(variant="dcgan", steps=3, resume=str(out)), quiet=True).run()
+    model = load_model(out)
+    assert model.config["step"] == 3
+    assert model.config["hyper"]["augment"] == "translation,cutout"
+
+
+def test_without_the_option_nothing_is_augmented(tmp_path):
+    out = tmp_path / "run"
+    Trainer(tiny_options(out), quiet=True).run()
+    assert load_model(out).config["hyper"]["augment"] == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dcgan", "--data", "ring8", "--augment", "translation"], "2-D point sets take none"),
+        (["unrolled", "--augment", "translation"], "unrolled does not support --augment"),
+        (["dcgan", "--augment", "flip"], "unknown augmentation 'flip'"),
+    ],
+)
+def test_bad_augment_gets_one_line(tmp_path, args, message):
+    result = CliRunner().invoke(
+        app, ["train", *args, "--steps", "1", "-o", str(tmp_path / "r")], catch_exceptions=False
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
