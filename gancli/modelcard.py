@@ -34,6 +34,7 @@ _TRAIN_FLAGS = (
     "n_critic",
     "z_dim",
     "width",
+    "augment",
     "ema_decay",
     "precision",
     "seed",
@@ -97,7 +98,7 @@ def train_command(summary: dict[str, Any]) -> str | None:
     parts = ["gan", "train", str(train["variant"])]
     for key in _TRAIN_FLAGS:
         value = train.get(key)
-        if value is None:
+        if value is None or value == "":
             continue
         if key == "data" and ("/" in str(value) or "\\" in str(value)):
             value = (

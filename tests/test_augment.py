@@ -149,3 +149,15 @@ def test_bad_augment_gets_one_line(tmp_path, args, message):
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_model_card_command_rebuilds_the_augmented_run(tmp_path):
+    from gancli.modelcard import train_command
+
+    out = tmp_path / "run"
+    Trainer(tiny_options(out, augment="Cutout, translation"), quiet=True).run()
+    command = train_command(load_model(out).config)
+    assert "--augment cutout,translation" in command
+    plain = tmp_path / "plain"
+    Trainer(tiny_options(plain), quiet=True).run()
+    assert "--augment" not in train_command(load_model(plain).config)

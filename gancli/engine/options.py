@@ -70,7 +70,8 @@ def check_options(opts: TrainOptions) -> None:
     """One clear line for a value no run can use (before any data is read or net is built).
 
     Only what the user set is checked (None keeps the variant's paper default); the nets and
-    the data loader check what depends on them (image sizes, channels)."""
+    the data loader check what depends on them (image sizes, channels). The augmentation
+    policy is normalised in place, as the run saves it."""
     at_least_one = ("steps", "batch_size", "n_critic", "z_dim", "width", "image_size")
     for key in at_least_one + ("sample_every", "checkpoint_every", "log_every"):
         value = getattr(opts, key)
@@ -86,6 +87,6 @@ def check_options(opts: TrainOptions) -> None:
     if opts.augment is not None:
         from gancli.augment import parse_policy
 
-        parse_policy(opts.augment)
+        opts.augment = parse_policy(opts.augment) or None  # as saved and shown on model cards
     if not 0.0 <= opts.ema_decay < 1.0:
         raise GanError(f"--ema-decay must be in [0, 1) (0: no averaging); got {opts.ema_decay}")

@@ -45,6 +45,7 @@ def test_acgan_losses():
     class Stub(ACGAN):
         def __init__(self, out):
             self.out = out
+            self.hyper = ACGAN.defaults  # no augmentation
 
         @property
         def discriminator(self):
