@@ -98,7 +98,7 @@ def mixed_pairs(confusion: list[list[int]], mapping: dict[int, int]) -> list[tup
     return sorted(pairs, key=lambda t: -t[2])
 
 
-def confusion_section(root: Path, device: str) -> str:
+def confusion_section(root: Path, device: str, augment: str | None = None) -> str:
     """Where the matched accuracy is lost, for the final models of the runs under `root`."""
     rows, lost_all, tops = [], [], []
     runs = sorted(root.glob("seed*/model.safetensors"), key=lambda p: int(p.parent.name[4:]))
@@ -133,7 +133,9 @@ def confusion_section(root: Path, device: str) -> str:
     return "\n\n".join(
         [
             "### Where the accuracy is lost",
-            "`python benchmarks/infogan_mnist.py --confusion OUT` (OUT: the `--out` of the "
+            "`python benchmarks/infogan_mnist.py --confusion OUT"
+            + (f" --augment {augment}" if augment else "")
+            + "` (OUT: the `--out` of the "
             f"call above) on the final models of its runs ({today()}). For each pair of digits: how many of either fall "
             "in the category matched to the other.",
             markdown_table(headers, rows),
@@ -231,6 +233,7 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
                 sample_every=args.steps,
                 checkpoint_every=args.steps,
                 log_every=50,
+                augment=args.augment,
                 # learning rates are training options; the rest are the variant's own
                 lr_g=args.extra.get("lr_g"),
                 lr_d=args.extra.get("lr_d"),
@@ -254,12 +257,17 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
     return {"seed": seed, "run": str(out), "curve": curve}
 
 
-def sweep_images(run: Path) -> list[Path]:
+def suffix(args: argparse.Namespace) -> str:
+    """What tells an augmented call's doc section and images from the paper protocol's."""
+    return "_augment" if args.augment else ""
+
+
+def sweep_images(run: Path, tag: str = "") -> list[Path]:
     """`gan sample` sweeps of c1 (every category) and c2 (-1 -> 1), 10 noise columns each."""
     IMAGES.mkdir(parents=True, exist_ok=True)
     made = []
-    for code, name in (("c1", "infogan_c1.png"), ("c2", "infogan_c2.png")):
-        path = IMAGES / name
+    for code in ("c1", "c2"):
+        path = IMAGES / f"infogan_{code}{tag}.png"
         cmd = [sys.executable, "-m", "gancli", "sample", str(run), "--sweep", code, "-n", "10"]
         cmd += ["--device", "cpu", "-o", str(path)]
         subprocess.run(cmd, check=True, capture_output=True)
@@ -321,6 +329,7 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
     command = f"python benchmarks/infogan_mnist.py --seeds {args.seeds} --steps {args.steps}"
     command += f" --eval-every {args.eval_every} --threads {threads}"
     command += f" --jobs {args.jobs}" if args.jobs > 1 else ""
+    command += f" --augment {args.augment}" if args.augment else ""
     command += "".join(f" --option {k}={v:g}" for k, v in args.extra.items())
     changed = (
         " Options changed from the paper's: "
@@ -344,8 +353,18 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
             "both."
         )
     jobs = f", {args.jobs} seeds at a time" if args.jobs > 1 else ""
+    tag = suffix(args)
+    augmented = (
+        f" Not in the paper: `--augment {args.augment}`, DiffAugment (Zhao et al. 2020), the "
+        "same random transforms on every image D sees, real or generated, in both players' "
+        "steps (Q, on D's trunk, sees them too); the protocol is otherwise the same as above."
+        if args.augment
+        else ""
+    )
     paragraphs = [
-        "## InfoGAN on mnist5k",
+        f"## InfoGAN on mnist5k with `--augment {args.augment}`"
+        if args.augment
+        else "## InfoGAN on mnist5k",
         f"Script: `{command}` ({today()}; {machine_summary()}; device {args.device}, "
         f"precision {args.precision}, {threads} torch thread(s){jobs})."
         + (
@@ -358,7 +377,7 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
         "defaults (62 noise variables U(-1, 1), c1 ~ Cat(10), c2, c3 ~ U(-1, 1), lambda 1, "
         f"Adam beta1 0.5, D lr 2e-4, G lr 1e-3, batch 128) for {steps_note}, on mnist5k "
         "(5,000 real digits, 28x28) rather than the 55,000 MNIST training digits the paper "
-        f"used.{changed} Measure: Q's c1 logits on the 5,000 real digits (D and Q in eval "
+        f"used.{changed}{augmented} Measure: Q's c1 logits on the 5,000 real digits (D and Q in eval "
         "mode), argmax, categories mapped one-to-one to digits by the Hungarian algorithm on "
         "the confusion matrix; accuracy = fraction matched.",
         f"**Result: c1 accuracy {spread(finals)} over {len(results)} seed(s)**, against the "
@@ -372,9 +391,9 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
         "ln 10 = 2.303.",
         "c1 swept over its 10 values (rows) for 10 noise vectors (columns), seed 0, "
         "`gan sample RUN --sweep c1 -n 10`:",
-        "![c1 sweep](images/infogan_c1.png)",
+        f"![c1 sweep](images/infogan_c1{tag}.png)",
         "c2 swept from -1 to 1 (rows), same noise, `gan sample RUN --sweep c2 -n 10`:",
-        "![c2 sweep](images/infogan_c2.png)",
+        f"![c2 sweep](images/infogan_c2{tag}.png)",
     ]
     return "\n\n".join(paragraphs) + "\n"
 
@@ -409,6 +428,13 @@ def main() -> None:
         "(info_weight, continuous_weight, categories, continuous) or lr_g / lr_d.",
     )
     p.add_argument(
+        "--augment",
+        default=None,
+        metavar="POLICY",
+        help="Train with `gan train --augment POLICY` (DiffAugment, e.g. translation); the "
+        "table goes to its own section after the paper-protocol one.",
+    )
+    p.add_argument(
         "--confusion",
         type=Path,
         metavar="OUT",
@@ -426,10 +452,11 @@ def main() -> None:
         args.extra[name.strip().replace("-", "_")] = float(value)
 
     if args.confusion:
-        body = confusion_section(args.confusion, args.device)
+        body = confusion_section(args.confusion, args.device, args.augment)
         print(body)
         if not args.no_write:
-            write_section(DOC, CONFUSION_SECTION, body, after=SECTION)
+            tag = suffix(args)
+            write_section(DOC, CONFUSION_SECTION + tag, body, after=SECTION + tag)
         return
 
     import torch
@@ -463,7 +490,7 @@ def main() -> None:
         else:
             results = [train_seed(root, seed, args) for seed in seeds]
         if not (args.quick or args.no_write):
-            sweep_images(Path(results[0]["run"]))
+            sweep_images(Path(results[0]["run"]), suffix(args))
         wall_s = time.perf_counter() - start
         args.trained_now = any(
             len(r["curve"]) > len(args.previous.get(r["seed"], [])) for r in results
@@ -474,9 +501,10 @@ def main() -> None:
     if args.quick or args.no_write:
         print(body)
         return
-    write_section(DOC, SECTION, body)
+    tag = suffix(args)
+    write_section(DOC, SECTION + tag, body, after=CONFUSION_SECTION if tag else None)
     print(body)
-    print(f"wrote {DOC.relative_to(REPO)} and docs/images/infogan_c1.png, infogan_c2.png")
+    print(f"wrote {DOC.relative_to(REPO)} and docs/images/infogan_c1{tag}.png, infogan_c2{tag}.png")
 
 
 if __name__ == "__main__":
