@@ -258,8 +258,9 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
 
 
 def suffix(args: argparse.Namespace) -> str:
-    """What tells an augmented call's doc section and images from the paper protocol's."""
-    return "_augment" if args.augment else ""
+    """What tells an augmented call's doc section and images from the paper protocol's, and
+    one policy's from another's."""
+    return "_augment_" + args.augment.replace(",", "_") if args.augment else ""
 
 
 def sweep_images(run: Path, tag: str = "") -> list[Path]:
@@ -355,9 +356,10 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
     jobs = f", {args.jobs} seeds at a time" if args.jobs > 1 else ""
     tag = suffix(args)
     augmented = (
-        f" Not in the paper: `--augment {args.augment}`, DiffAugment (Zhao et al. 2020), the "
-        "same random transforms on every image D sees, real or generated, in both players' "
-        "steps (Q, on D's trunk, sees them too); the protocol is otherwise the same as above."
+        f" Not in the paper: `--augment {args.augment}` (`gancli/augment.py`), the same kind "
+        "of random transform on every image D sees, real or generated, in both players' steps "
+        "(Q, on D's trunk, sees them too), as DiffAugment (Zhao et al. 2020) does; the protocol "
+        "is otherwise the same as above."
         if args.augment
         else ""
     )

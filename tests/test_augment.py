@@ -65,9 +65,41 @@ def test_color_keeps_shape_and_changes_each_image_its_own_way():
     assert shifts.std() > 0.05
 
 
+def principal_angle(image: torch.Tensor) -> float:
+    """The angle in degrees from the vertical of the long axis of the bright pixels."""
+    ys, xs = torch.nonzero(image > 0, as_tuple=True)
+    ys, xs = ys.float() - ys.float().mean(), xs.float() - xs.float().mean()
+    cov = torch.stack(
+        [
+            torch.stack([(xs * xs).mean(), (xs * ys).mean()]),
+            torch.stack([(xs * ys).mean(), (ys * ys).mean()]),
+        ]
+    )
+    _, vectors = torch.linalg.eigh(cov)
+    vx, vy = vectors[:, -1].tolist()
+    return float(torch.rad2deg(torch.atan2(torch.tensor(vx), torch.tensor(vy)))) % 180
+
+
+def test_rotation_turns_each_image_by_its_own_angle_of_at_most_15_degrees():
+    torch.manual_seed(0)
+    x = -torch.ones(64, 1, 32, 32)
+    x[:, :, 4:28, 15:17] = 1  # a vertical bar
+    y = augment.rotation(x)
+    angles = [principal_angle(img[0]) for img in y]
+    tilts = [a if a < 90 else a - 180 for a in angles]
+    assert max(abs(t) for t in tilts) <= 16, "a turn beyond 15 degrees"
+    assert max(tilts) > 8 and min(tilts) < -8, "the angles should spread both ways"
+    assert y.min() >= -1 and y.max() <= 1, "bilinear sampling stays within the input's range"
+
+
+def test_rotation_by_zero_degrees_is_the_identity():
+    x = torch.rand(3, 2, 12, 20) * 2 - 1
+    assert torch.allclose(augment.rotation(x, degrees=0.0), x, atol=1e-5)
+
+
 def test_gradients_flow_through_every_transform():
     x = torch.randn(4, 3, 16, 16, requires_grad=True)
-    augment.diff_augment(x, "color,translation,cutout").square().sum().backward()
+    augment.diff_augment(x, "color,rotation,translation,cutout").square().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
@@ -82,8 +114,11 @@ def test_policy_parsing():
     assert augment.parse_policy(None) == ""
     with pytest.raises(GanError, match="did you mean 'translation'"):
         augment.parse_policy("transl")
-    with pytest.raises(GanError, match="valid: translation, cutout, color"):
+    assert augment.parse_policy("rotation,translation") == "rotation,translation"
+    with pytest.raises(GanError, match="did you mean 'rotation'"):
         augment.parse_policy("rotate")
+    with pytest.raises(GanError, match="valid: translation, cutout, color, rotation"):
+        augment.parse_policy("mirror")
 
 
 @pytest.mark.parametrize("name", AUGMENTABLE)
