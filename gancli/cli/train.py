@@ -219,7 +219,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
                 help="DiffAugment (Zhao et al. 2020) for small image sets: the same random, "
                 "differentiable transforms on real and generated images before D. Comma-"
                 "separated: translation, cutout, color (the paper's 100-shot setting uses all "
-                "three; digits and shapes only translation)."
+                "three), and rotation (up to 15 degrees; not in DiffAugment)."
             ),
         ] = DEFAULTS.augment,
         precision: Annotated[
