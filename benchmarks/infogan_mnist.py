@@ -406,7 +406,12 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--precision", default="bf16")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        help="auto (bf16 on GPUs and on CPUs with native bf16, else fp32: emulated bf16 is "
+        "several times slower), fp32 or bf16; the docs name the one used.",
+    )
     p.add_argument(
         "--threads",
         type=int,
@@ -463,6 +468,9 @@ def main() -> None:
 
     import torch
 
+    from gancli.engine.device import resolve_device, resolve_precision
+
+    args.precision = resolve_precision(args.precision, resolve_device(args.device))
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
