@@ -402,7 +402,12 @@ def report(results: list[dict], args: argparse.Namespace, wall_s: float, threads
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument(
+        "--seeds",
+        default="3",
+        help='N (seeds 0 to N-1) or a comma-separated list of seeds (one seed: "4,"); with the same --out, '
+        "separate calls can train different seeds side by side.",
+    )
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--eval-every", type=int, default=1000)
     p.add_argument("--device", default="cpu")
@@ -452,7 +457,11 @@ def main() -> None:
     p.add_argument("--no-write", action="store_true", help="Print the table; leave docs alone.")
     args = p.parse_args()
     if args.quick:
-        args.seeds, args.steps, args.eval_every = 1, 40, 20
+        args.seeds, args.steps, args.eval_every = "1", 40, 20
+    text = str(args.seeds)
+    args.seed_list = (
+        [int(x) for x in text.split(",") if x.strip()] if "," in text else list(range(int(text)))
+    )
     args.extra = {}
     for text in args.option:
         name, _, value = text.partition("=")
@@ -484,10 +493,10 @@ def main() -> None:
 
         args.resumed_from = {
             s: read_checkpoint(root / f"seed{s}").step
-            for s in range(args.seeds)
+            for s in args.seed_list
             if (root / f"seed{s}" / "model.safetensors").exists()
         }
-        seeds = range(args.seeds)
+        seeds = args.seed_list
         if args.jobs > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
