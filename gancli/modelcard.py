@@ -140,7 +140,7 @@ def render(
         "",
         f"# {name}",
         "",
-        f"A **{summary['variant']}** generative adversarial network trained with "
+        f"A generative adversarial network (`gan train {summary['variant']}`) trained with "
         f"[gancli](https://pypi.org/project/gancli/) on **{data.get('name')}** "
         f"({shape} {kind}) for {summary['steps']:,} steps.",
         "",

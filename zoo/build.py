@@ -56,10 +56,22 @@ ENTRIES: dict[str, dict] = {
         "about": "DCGAN with the paper's defaults on 5,000 MNIST digits (28x28).",
     },
     "mnist5k-infogan": {
-        "train": ["infogan", "--data", "mnist5k", "--steps", "5000", "--seed", "1"],
+        "train": [
+            "infogan",
+            "--data",
+            "mnist5k",
+            "--augment",
+            "rotation",
+            "--steps",
+            "5000",
+            "--seed",
+            "1",
+        ],
         "evaluate": ["--data", "mnist5k", "--features", "classifier", "-m", "fid,kid,pr,classes"],
-        "about": "InfoGAN's MNIST setup (c1 ~ Cat(10), c2, c3 ~ U(-1, 1), 62 noise variables); "
-        "try `gan sample mnist5k-infogan --sweep c1` and `--sweep c2`.",
+        "about": "InfoGAN's MNIST setup (c1 ~ Cat(10), c2, c3 ~ U(-1, 1), 62 noise variables), "
+        "with every image D sees turned by up to 15 degrees (`--augment rotation`), which makes "
+        "c1 a far better digit classifier than the paper's recipe on 5,000 digits; try "
+        "`gan sample mnist5k-infogan --sweep c1` and `--sweep c2`.",
     },
     "shapes-dcgan": {
         "train": ["dcgan", "--data", "shapes", "--width", "64", "--steps", "6000", "--seed", "0"],
