@@ -59,9 +59,11 @@ def logged_minutes(run: Path) -> str:
     return f" ({busy / 60:.0f} min by its metrics.jsonl)" if busy else ""
 
 
-def train(run: Path, variant: str, steps: int, width: int, seed: int, size: int) -> float:
+def train(
+    run: Path, variant: str, steps: int, width: int, seed: int, size: int, z_dim: int | None
+) -> float:
     cmd = [sys.executable, "-m", "gancli", "train", variant, "--data", "shapes"]
-    cmd += ["--image-size", str(size)]
+    cmd += ["--image-size", str(size)] + (["--z-dim", str(z_dim)] if z_dim else [])
     cmd += ["--steps", str(steps), "--width", str(width), "--seed", str(seed)]
     cmd += ["--out", str(run), "--json", "--sample-every", str(max(1, steps // 4))]
     start = time.perf_counter()
@@ -144,6 +146,7 @@ def main() -> None:
         help="an unconditional variant on DCGAN nets: dcgan, hinge, lsgan, wgan-gp, ...",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--z-dim", type=int, help="latent size (default: the variant's)")
     p.add_argument(
         "--image-size", type=int, default=32, help="the model's (the judges stay at 32x32)"
     )
@@ -175,13 +178,18 @@ def main() -> None:
     if run is None:
         run = args.out
         if not (run / "model.safetensors").exists():
-            train_s = train(run, args.variant, args.steps, args.width, args.seed, args.image_size)
+            train_s = train(
+                run, args.variant, args.steps, args.width, args.seed, args.image_size, args.z_dim
+            )
             print(f"trained {run} in {train_s / 60:.1f} min", flush=True)
     model = load_model(run, "cpu")
     variant = model.variant
     steps_trained = read_checkpoint(run).step
     width = model.config["nets"]["generator"].get("width", args.width)  # the run's, with --run
     size = int(model.config["nets"]["generator"].get("image_size", JUDGE_SIZE))
+    z_dim = variant.hyper.z_dim
+    # the paper's latent size unless the run chose another
+    z_flag = "" if z_dim == variant.defaults.z_dim else f" --z-dim {z_dim}"
 
     nets, acc = classifiers(args.classifier_epochs)
     print(f"classifiers: held-out accuracy {acc}", flush=True)
@@ -398,6 +406,7 @@ def main() -> None:
             f"{'' if args.variant == 'dcgan' else ' --variant ' + args.variant}"
             f"{'' if args.image_size == JUDGE_SIZE else f' --image-size {args.image_size}'}"
             f" --steps {args.steps} --width {args.width}"
+            f"{f' --z-dim {args.z_dim}' if args.z_dim else ''}"
             if args.run is None
             else f" --run {args.run}"
         )
@@ -409,10 +418,12 @@ def main() -> None:
             "## Latent space on shapes: arithmetic, walks, projection",
             f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
             "on a machine shared with other jobs).",
-            f"Model: `gan train {variant.name} --data shapes --width {width}"
+            f"Model: `gan train {variant.name} --data shapes --width {width}{z_flag}"
             + (f" --image-size {size}" if size != JUDGE_SIZE else "")
             + f"` ({size}x{size}{scaled}, "
-            f"the defaults of {variant.name}'s paper), {steps_trained} steps, {trained}. "
+            f"the defaults of {variant.name}'s paper"
+            + (f" but a latent of {z_dim} dimensions" if z_flag else "")
+            + f"), {steps_trained} steps, {trained}. "
             "Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
             f"colour {100 * acc['colour']:.1f}%, size {100 * acc['size']:.1f}%.",
