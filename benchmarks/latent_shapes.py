@@ -3,8 +3,13 @@
     python benchmarks/latent_shapes.py                # train, then measure; writes docs
     python benchmarks/latent_shapes.py --run DIR      # measure an existing shapes model
     python benchmarks/latent_shapes.py --quick        # smoke run; prints only
+    python benchmarks/latent_shapes.py --centred      # train on the shapes all in the centre
 
 1. Train `gan train VARIANT --data shapes` (32x32; dcgan unless `--variant`; `--width`, `--steps`).
+   `--centred` trains on the same 10,000 shapes with every one in the centre cell instead
+   (written as PNGs to runs/benchmarks/shapes-centred-SIZE): aligned, as the DCGAN paper's
+   faces were. The judges and exemplars are the same either way. With `--variant infogan`
+   the latent is InfoGAN's [noise | codes] and concepts average all of it, codes included.
 2. Train a small CNN per attribute (shape, colour, size) on 9,000 real shapes; check it on 1,000 others.
 3. Exemplars, as a person would pick them from `gan sample --label-seeds`: among the samples
    of seeds 0..N-1, the large shapes the classifiers label with probability > 0.9 for shape,
@@ -42,6 +47,22 @@ SECTION = "latent_shapes"
 IMAGES = REPO / "docs" / "images"
 CONFIDENT = 0.9
 JUDGE_SIZE = 32  # the judges' input; a model at another size is box-averaged to it
+CENTRED = "shapes-centred-"  # + the image size: the folder `--centred` trains on
+
+
+def write_centred(size: int) -> Path:
+    """The shapes set (data seed 0) with every shape in the centre cell, as PNGs."""
+    from PIL import Image
+
+    from gancli.data.shapes import COUNT, make_shapes
+
+    folder = REPO / "runs" / "benchmarks" / f"{CENTRED}{size}"
+    if folder.is_dir() and len(list(folder.glob("*.png"))) == COUNT:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, img in enumerate(make_shapes(COUNT, size, 0, position="centre").x):
+        Image.fromarray(img.transpose(1, 2, 0)).save(folder / f"{i:05d}.png")
+    return folder
 
 
 def logged_minutes(run: Path) -> str:
@@ -60,9 +81,18 @@ def logged_minutes(run: Path) -> str:
 
 
 def train(
-    run: Path, variant: str, steps: int, width: int, seed: int, size: int, z_dim: int | None
+    run: Path,
+    variant: str,
+    steps: int,
+    width: int,
+    seed: int,
+    size: int,
+    z_dim: int | None,
+    data: str = "shapes",
+    categories: int | None = None,
 ) -> float:
-    cmd = [sys.executable, "-m", "gancli", "train", variant, "--data", "shapes"]
+    cmd = [sys.executable, "-m", "gancli", "train", variant, "--data", data]
+    cmd += ["--categories", str(categories)] if categories is not None else []
     cmd += ["--image-size", str(size)] + (["--z-dim", str(z_dim)] if z_dim else [])
     cmd += ["--steps", str(steps), "--width", str(width), "--seed", str(seed)]
     cmd += ["--out", str(run), "--json", "--sample-every", str(max(1, steps // 4))]
@@ -143,10 +173,13 @@ def main() -> None:
     p.add_argument(
         "--variant",
         default="dcgan",
-        help="an unconditional variant on DCGAN nets: dcgan, hinge, lsgan, wgan-gp, ...",
+        help="an unconditional variant: dcgan, hinge, lsgan, wgan-gp, infogan (--categories), ...",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--z-dim", type=int, help="latent size (default: the variant's)")
+    p.add_argument(
+        "--categories", type=int, help="infogan: values of its categorical code (paper: 10)"
+    )
     p.add_argument(
         "--image-size", type=int, default=32, help="the model's (the judges stay at 32x32)"
     )
@@ -155,6 +188,11 @@ def main() -> None:
     p.add_argument("--exemplars", default="3,10", help="exemplars per concept, one table row each")
     p.add_argument("--classifier-epochs", type=int, default=5)
     p.add_argument("--project-steps", type=int, default=500)
+    p.add_argument(
+        "--centred",
+        action="store_true",
+        help="train on the shapes with every one in the centre cell (aligned, like faces)",
+    )
     p.add_argument("--quick", action="store_true")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args()
@@ -166,8 +204,9 @@ def main() -> None:
     torch.manual_seed(0)
 
     from gancli.checkpoint import read_checkpoint
-    from gancli.data.shapes import COLOURS, SHAPES
+    from gancli.data.shapes import COLOURS, SHAPES, SIZES
     from gancli.engine.model import load_model
+    from gancli.latent.codes import code_slices
     from gancli.latent.priors import renormalize, seeded_latents
     from gancli.latent.project import project
     from gancli.latent.walks import default_method, path
@@ -177,9 +216,22 @@ def main() -> None:
     train_s = None
     if run is None:
         run = args.out
+        if args.centred and args.out == p.get_default("out"):
+            run = args.out = run.with_name("shapes-centred-dcgan")
+        data = "shapes"
+        if args.centred:
+            data = str(write_centred(args.image_size))
         if not (run / "model.safetensors").exists():
             train_s = train(
-                run, args.variant, args.steps, args.width, args.seed, args.image_size, args.z_dim
+                run,
+                args.variant,
+                args.steps,
+                args.width,
+                args.seed,
+                args.image_size,
+                args.z_dim,
+                data,
+                args.categories,
             )
             print(f"trained {run} in {train_s / 60:.1f} min", flush=True)
     model = load_model(run, "cpu")
@@ -190,6 +242,23 @@ def main() -> None:
     z_dim = variant.hyper.z_dim
     # the paper's latent size unless the run chose another
     z_flag = "" if z_dim == variant.defaults.z_dim else f" --z-dim {z_dim}"
+    z_flag += "".join(  # the variant's own options where the run changed them (infogan's codes)
+        f" --{key.replace('_', '-')} {value}"
+        for key, value in variant.hyper.extra.items()
+        if variant.defaults.extra.get(key, value) != value
+    )
+    trained_on = str(model.config.get("train", {}).get("data", "shapes"))
+    centred = Path(trained_on).name.startswith(CENTRED)
+    if centred:  # a folder: its images are read at the size asked for
+        folder = Path(trained_on)
+        if folder.is_absolute() and folder.is_relative_to(REPO):
+            folder = folder.relative_to(REPO)
+        data_flag = f" --data {folder}"
+        data_flag += f" --image-size {size}"
+    else:
+        data_flag = f" --data {trained_on}" + (
+            f" --image-size {size}" if size != JUDGE_SIZE else ""
+        )
 
     nets, acc = classifiers(args.classifier_epochs)
     print(f"classifiers: held-out accuracy {acc}", flush=True)
@@ -233,6 +302,28 @@ def main() -> None:
         ),
         flush=True,
     )
+    # a categorical code (infogan): what G draws with each of its values, the noise as drawn
+    code_lines = []
+    for name, (where, code) in code_slices(z_dim, variant.latent_codes).items():
+        if code["kind"] != "categorical":
+            continue
+        for value in range(int(code["size"])):
+            zc = z_pool.clone()
+            zc[:, where] = 0.0
+            zc[:, where.start + value] = 1.0
+            seen = judge(nets, model.sample(zc, None))
+            shares = []
+            for attr, names in (("shape", SHAPES), ("colour", COLOURS), ("size", SIZES)):
+                c, prob = seen[attr]
+                c = c[prob > CONFIDENT]
+                shares.append(
+                    ", ".join(
+                        f"{n} {100 * float((c == k).mean()):.0f}%" for k, n in enumerate(names)
+                    )
+                )
+            code_lines.append(f"{name}={value}: " + "; ".join(shares))
+    for line in code_lines:
+        print(line, flush=True)
     counts = sorted({int(k) for k in args.exemplars.split(",")})
     usable = {k: v for k, v in by_pair.items() if len(v) >= max(counts)}
     print(
@@ -405,8 +496,10 @@ def main() -> None:
         + (
             f"{'' if args.variant == 'dcgan' else ' --variant ' + args.variant}"
             f"{'' if args.image_size == JUDGE_SIZE else f' --image-size {args.image_size}'}"
+            f"{' --centred' if args.centred else ''}"
             f" --steps {args.steps} --width {args.width}"
             f"{f' --z-dim {args.z_dim}' if args.z_dim else ''}"
+            f"{f' --categories {args.categories}' if args.categories is not None else ''}"
             if args.run is None
             else f" --run {args.run}"
         )
@@ -418,11 +511,15 @@ def main() -> None:
             "## Latent space on shapes: arithmetic, walks, projection",
             f"Script: `{command}` ({today()}; {machine_summary()}; {took / 60:.0f} min in all, "
             "on a machine shared with other jobs).",
-            f"Model: `gan train {variant.name} --data shapes --width {width}{z_flag}"
-            + (f" --image-size {size}" if size != JUDGE_SIZE else "")
+            f"Model: `gan train {variant.name}{data_flag} --width {width}{z_flag}"
             + f"` ({size}x{size}{scaled}, "
-            f"the defaults of {variant.name}'s paper"
-            + (f" but a latent of {z_dim} dimensions" if z_flag else "")
+            + (
+                "the shapes set with every shape in the centre cell, as `--centred` writes it; "
+                if centred
+                else ""
+            )
+            + f"the defaults of {variant.name}'s paper"
+            + (f" but for `{z_flag.strip()}`" if z_flag else "")
             + f"), {steps_trained} steps, {trained}. "
             "Judges: a small CNN per attribute "
             f"trained on 9,000 real shapes, held-out accuracy shape {100 * acc['shape']:.1f}%, "
@@ -441,6 +538,16 @@ def main() -> None:
             table,
             drawn,
             linear,
+            *(
+                [
+                    "What each value of the categorical code draws (the pool's noise, the code "
+                    "set; shares of the samples each judge is sure of): "
+                    + " | ".join(code_lines)
+                    + "."
+                ]
+                if code_lines
+                else []
+            ),
             f"Rows of the figure ({counts[0]} exemplars): the three concepts' images, the same "
             "sum on their exemplars' pixels, and the latent result.",
             "![arithmetic](images/shapes_arithmetic.png)",

@@ -76,8 +76,16 @@ def _draw(
         draw.polygon([(cx, cy - th / 2), (cx + h, cy + th / 2), (cx - h, cy + th / 2)], fill=colour)
 
 
-def make_shapes(n: int = COUNT, size: int = DEFAULT_SIZE, seed: int = 0) -> ImageArrays:
-    """`n` images of `size` x `size` (3 channels), deterministic for `seed`."""
+def make_shapes(
+    n: int = COUNT, size: int = DEFAULT_SIZE, seed: int = 0, position: str | None = None
+) -> ImageArrays:
+    """`n` images of `size` x `size` (3 channels), deterministic for `seed`.
+
+    `position` (one of POSITIONS) puts every shape in that cell, as aligned face sets put
+    every face in the same place; shape, colour, size and jitter are drawn as without it.
+    """
+    if position is not None and position not in POSITIONS:
+        raise ValueError(f"position {position!r} is not one of {', '.join(POSITIONS)}")
     rng = np.random.default_rng(seed)
     attrs = {
         "shape": rng.integers(0, len(SHAPES), n),
@@ -85,6 +93,8 @@ def make_shapes(n: int = COUNT, size: int = DEFAULT_SIZE, seed: int = 0) -> Imag
         "size": rng.integers(0, len(SIZES), n),
         "position": rng.integers(0, len(POSITIONS), n),
     }
+    if position is not None:
+        attrs["position"] = np.full(n, POSITIONS.index(position))
     jitter = rng.uniform(-1.0, 1.0, (n, 2))
     big = size * SUPERSAMPLE
     x = np.empty((n, 3, size, size), dtype=np.uint8)

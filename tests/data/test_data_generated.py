@@ -76,6 +76,22 @@ def test_shapes_attributes_are_visible(size):
         assert {0: cy < size * 0.45, 1: abs(cy - size / 2) < size * 0.1, 2: cy > size * 0.55}[row]
 
 
+def test_shapes_at_one_position_keep_the_other_attributes():
+    full, centred = make_shapes(200, 32, 3), make_shapes(200, 32, 3, position="centre")
+    assert (centred.attributes["position"] == 4).all()
+    for name in ("shape", "colour", "size"):
+        assert np.array_equal(full.attributes[name], centred.attributes[name])
+    at_centre = full.attributes["position"] == 4
+    assert at_centre.any() and np.array_equal(full.x[at_centre], centred.x[at_centre])
+    lit = centred.x.max(axis=1) > 128
+    ys, xs = np.mgrid[0:32, 0:32]
+    area = lit.sum(axis=(1, 2))
+    cy, cx = (ys * lit).sum((1, 2)) / area, (xs * lit).sum((1, 2)) / area
+    assert (abs(cx - 15.5) < 3.2).all() and (abs(cy - 15.5) < 3.2).all()
+    with pytest.raises(ValueError, match="not one of"):
+        make_shapes(10, 32, 0, position="middle")
+
+
 def test_shapes_size_option_and_cache(tmp_path):
     ds = load_data("shapes", image_size=16, channels=1, cache_dir=tmp_path)
     assert tuple(ds.x.shape) == (10_000, 1, 16, 16)
