@@ -206,7 +206,7 @@ def main() -> None:
     from gancli.checkpoint import read_checkpoint
     from gancli.data.shapes import COLOURS, SHAPES, SIZES
     from gancli.engine.model import load_model
-    from gancli.latent.codes import code_slices
+    from gancli.latent.codes import set_code
     from gancli.latent.priors import renormalize, seeded_latents
     from gancli.latent.project import project
     from gancli.latent.walks import default_method, path
@@ -253,8 +253,7 @@ def main() -> None:
         folder = Path(trained_on)
         if folder.is_absolute() and folder.is_relative_to(REPO):
             folder = folder.relative_to(REPO)
-        data_flag = f" --data {folder}"
-        data_flag += f" --image-size {size}"
+        data_flag = f" --data {folder} --image-size {size}"
     else:
         data_flag = f" --data {trained_on}" + (
             f" --image-size {size}" if size != JUDGE_SIZE else ""
@@ -304,13 +303,13 @@ def main() -> None:
     )
     # a categorical code (infogan): what G draws with each of its values, the noise as drawn
     code_lines = []
-    for name, (where, code) in code_slices(z_dim, variant.latent_codes).items():
+    for code in variant.latent_codes:
         if code["kind"] != "categorical":
             continue
+        name = code["name"]
         for value in range(int(code["size"])):
             zc = z_pool.clone()
-            zc[:, where] = 0.0
-            zc[:, where.start + value] = 1.0
+            set_code(zc, z_dim, variant.latent_codes, name, value)
             seen = judge(nets, model.sample(zc, None))
             shares = []
             for attr, names in (("shape", SHAPES), ("colour", COLOURS), ("size", SIZES)):
@@ -318,7 +317,8 @@ def main() -> None:
                 c = c[prob > CONFIDENT]
                 shares.append(
                     ", ".join(
-                        f"{n} {100 * float((c == k).mean()):.0f}%" for k, n in enumerate(names)
+                        f"{n} {100 * float((c == k).sum()) / max(1, len(c)):.0f}%"
+                        for k, n in enumerate(names)
                     )
                 )
             code_lines.append(f"{name}={value}: " + "; ".join(shares))
