@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gancli import __version__
-from gancli.cli import arithmetic, concept, evaluate, interpolate, project, sample, train
+from gancli.cli import arithmetic, concept, data, evaluate, interpolate, project, sample, train
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
 from gancli.cli._common import GanGroup, state
@@ -54,6 +54,7 @@ app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
 app.command("info", cls=info_command.QuickHelpCommand)(info_command.info)
 app.add_typer(zoo_command.app, name="zoo")
+app.add_typer(data.app, name="data")
 
 
 def main() -> None:

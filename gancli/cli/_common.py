@@ -43,8 +43,59 @@ class QuickHelpGroup(TyperGroup):
         return option
 
 
+_EXPRESSION_COMMANDS = ("arithmetic",)
+
+
+def protect_expressions(args: list[str]) -> list[str]:
+    """An expression argument that begins with '-' ("-man + woman") would read as an option:
+    one that holds a space or an operator cannot be one, so it gets a leading space (which the
+    expression parser skips and the option parser does not treat as a dash)."""
+    if not any(a in _EXPRESSION_COMMANDS for a in args[:3]):
+        return args
+    return [
+        " " + a
+        if a.startswith("-") and not a.startswith("--") and any(c in a for c in " \t+*/()")
+        else a
+        for a in args
+    ]
+
+
 class GanGroup(QuickHelpGroup):
-    """The root group: known errors become one line; tracebacks only with --debug."""
+    """The root group: known errors become one line; tracebacks only with --debug. Usage
+    errors (exit 2) are one line too, as every other error, with where to read more."""
+
+    def main(self, args: Any = None, *pos: Any, standalone_mode: bool = True, **kw: Any) -> Any:
+        try:  # newer typer carries its own click
+            from typer._click.exceptions import ClickException, NoSuchOption, UsageError
+        except ImportError:
+            from click.exceptions import ClickException, NoSuchOption, UsageError
+
+        if args is None:
+            args = sys.argv[1:]
+        args = protect_expressions(list(args))
+        if not standalone_mode:
+            return super().main(args, *pos, standalone_mode=False, **kw)
+        try:
+            rv = super().main(args, *pos, standalone_mode=False, **kw)
+        except UsageError as e:
+            if state["debug"]:
+                raise
+            where = e.ctx.command_path if e.ctx is not None else "gan"
+            message = e.format_message()
+            if isinstance(e, NoSuchOption) and "arithmetic" in where:
+                message += (
+                    " (an expression that starts with '-' goes after '--': "
+                    "gan arithmetic -c CKPT -- '-man')"
+                )
+            typer.echo(f"error: {message} (see '{where} --help')", err=True)
+            sys.exit(2)
+        except typer.Abort:
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
+        except ClickException as e:
+            typer.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:

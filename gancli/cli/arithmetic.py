@@ -15,7 +15,8 @@ def arithmetic(
     expression: Annotated[
         str,
         typer.Argument(
-            help="e.g. \"glasses man - man + woman\", '0.5*smile + neutral', '2*(a - b) + c'."
+            help="e.g. \"glasses man - man + woman\", '0.5*smile + neutral', '2*(a - b) + c', "
+            "or one sample edited: 'seed:42 + glasses man - man'."
         ),
     ],
     ckpt: CkptOpt = None,
@@ -49,7 +50,7 @@ def arithmetic(
     its latent (Radford et al. 2016, figure 7)."""
     import torch
 
-    from gancli.latent.expr import parse, terms_in_order
+    from gancli.latent.expr import parse, seed_of, terms_in_order
     from gancli.latent.priors import renormalize
     from gancli.latent.walks import apply_truncation
     from gancli.render import grid, labelled, save_image, still_format, to_uint8_images
@@ -60,12 +61,20 @@ def arithmetic(
         raise GanError("--noise must be 0 or more")
     still_format(output)
     model, store, path = open_concepts(ckpt, device)
-    if not store.names:
+    if not store.names and "seed:" not in expression.lower().replace(" ", ""):
         raise GanError(
             f"{path} has no concepts yet: make some with gan concept add NAME --seeds 12,40,77"
         )
     terms = parse(expression, store.names)
-    z, y = store.combine([(t.name, t.weight) for t in terms])
+    z, y = store.combine([(t.name, t.weight) for t in terms], model.variant)
+
+    def term(name: str):
+        return (
+            store.seed_concept(name, model.variant)
+            if seed_of(name) is not None
+            else store.get(name)
+        )
+
     hyper = model.variant.hyper
     if renorm:
         z = renormalize(z[None], hyper.prior, hyper.z_dim)[0]
@@ -79,10 +88,10 @@ def arithmetic(
     if show_terms:
         result_grid = grid(labelled(to_uint8_images(x), [""] * len(x)), nrow=3)
         shown = terms_in_order(expression, store.names)
-        tz = torch.stack([store.get(t.name).z for t in shown] + [z])
+        tz = torch.stack([term(t.name).z for t in shown] + [z])
         ty = None
         if y is not None:
-            ty = torch.stack([store.get(t.name).y for t in shown] + [y])
+            ty = torch.stack([term(t.name).y for t in shown] + [y])
         tags = [f"{'+' if t.weight >= 0 else '-'}{_weight(abs(t.weight))}{t.name}" for t in shown]
         tiles = labelled(to_uint8_images(model.sample(tz, ty, ema=ema)), tags + ["= result"])
         result_grid = _stack(grid(tiles, nrow=len(tiles)), result_grid)

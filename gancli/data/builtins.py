@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gancli.data import shapes
+from gancli.data import shapes, synthfaces
 from gancli.data.cache import ImageArrays, cached_images
 from gancli.data.dataset import Dataset, image_dataset
 from gancli.data.imageops import resize_square, set_channels, to_array
@@ -214,6 +214,37 @@ def load_shapes(
     )
     arrays = cached_images("shapes", material, build, cache_dir=cache_dir, source=source)
     return image_dataset("shapes", arrays, source)
+
+
+# --- synthfaces ----------------------------------------------------------------------------
+
+
+def load_synthfaces(
+    *,
+    image_size: int | None,
+    channels: int | None,
+    cache_dir,
+    source: str,
+    seed: int = 0,
+    progress=None,
+) -> Dataset:
+    size = image_size or synthfaces.DEFAULT_SIZE
+    if not 8 <= size <= synthfaces.MAX_SIZE:
+        raise GanError(
+            f"synthfaces is drawn at 8 to {synthfaces.MAX_SIZE} pixels square; got --image-size "
+            f"{size} (the default is {synthfaces.DEFAULT_SIZE})"
+        )
+
+    def build() -> ImageArrays:
+        a = synthfaces.make_faces(synthfaces.COUNT, size, seed, progress)
+        a.x = set_channels(a.x, channels)
+        return a
+
+    material = _material(
+        "synthfaces", size, channels, n=synthfaces.COUNT, seed=seed, version=synthfaces.VERSION
+    )
+    arrays = cached_images("synthfaces", material, build, cache_dir=cache_dir, source=source)
+    return image_dataset("synthfaces", arrays, source)
 
 
 # --- torchvision sets ----------------------------------------------------------------------

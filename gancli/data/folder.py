@@ -1,5 +1,8 @@
 """A folder of images, any nesting, any format PIL reads -> a cached uint8 tensor.
 
+An `attributes.csv` at the top (a `file` column, then one column per attribute, as
+`gan data export` writes it) gives every image its attributes.
+
 The folder is listed (names, sizes, mtimes) on every load because that listing is the cache
 key; the pixels are decoded only when the listing changed. Decoding streams the images into the
 cache entry's file (see `ImageFile`), so a folder larger than memory builds in bounded memory.
@@ -16,6 +19,7 @@ import numpy as np
 
 from gancli.data.cache import X_FILE, ImageArrays, ImageFile, cached_images
 from gancli.data.dataset import Dataset, image_dataset
+from gancli.data.export import ATTRIBUTES_FILE, read_attributes
 from gancli.data.imageops import load_square
 from gancli.data.parallel import Progress, thread_map
 from gancli.errors import GanError
@@ -125,10 +129,13 @@ def decode_images(
         )
     images.finish(channels or (1 if all_grey else 3))
     labels, class_names = class_layout(kept)
+    attributes, attribute_names = read_attributes(root, kept)
     return ImageArrays(
         x=np.load(out, mmap_mode="r", allow_pickle=False),
         labels=labels,
         class_names=class_names,
+        attributes=attributes,
+        attribute_names=attribute_names,
         skipped=sorted(reasons),
         files=kept,
     )
@@ -158,6 +165,9 @@ def load_folder(
         "options": {"image_size": size, "channels": channels or "auto"},
         "identity": [[c.rel, c.size, c.mtime_ns] for c in candidates],
     }
+    table = root / ATTRIBUTES_FILE
+    if table.is_file():  # its labels are part of what is cached
+        material["attributes"] = [table.stat().st_size, table.stat().st_mtime_ns]
     rels = [c.rel for c in candidates]
     arrays = cached_images(
         root.name,

@@ -90,4 +90,6 @@ def load_data(
         return builtins.load_stacked_mnist(**opts)
     if name == "shapes":
         return builtins.load_shapes(seed=seed, **opts)
+    if name == "synthfaces":
+        return builtins.load_synthfaces(seed=seed, **opts)
     return builtins.load_torchvision(name, **opts)

@@ -21,6 +21,7 @@ BUILTINS: dict[str, str] = {
     "fashion-mnist": "Fashion-MNIST train split, torchvision, 60,000 28x28 grey (downloads once)",
     "cifar10": "CIFAR-10 train split via torchvision, 50,000 32x32 colour (downloads once)",
     "shapes": "10,000 procedural coloured shapes, 32x32, labelled shape/colour/size/position",
+    "synthfaces": "30,000 procedural aligned faces, 64x64 (up to 128), 11 labelled attributes",
     "ring8": "2-D toy: 8 Gaussians on the unit circle, std 0.01 (PacGAN protocol)",
     "grid25": "2-D toy: 25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (PacGAN protocol)",
 }
@@ -35,6 +36,8 @@ _ALIASES = {
     "stackedmnist": "stacked-mnist",
     "stacked-mnist5k": "stacked-mnist",
     "ring": "ring8",
+    "faces": "synthfaces",
+    "synth-faces": "synthfaces",
     "grid": "grid25",
 }
 

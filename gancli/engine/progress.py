@@ -90,3 +90,63 @@ class Clock:
         rate = self.images / max(now - self.t, 1e-9)
         self.t, self.images = now, 0
         return rate
+
+
+class TaskProgress:
+    """Progress of one long task that is not training (building a data cache, exporting,
+    projecting, evaluating): a Rich bar with an ETA on a terminal's stderr, `{"event":
+    "progress", ...}` JSON lines (about every 5% and at the end) with `json_lines`, nothing
+    when quiet or when stderr is not a terminal. Call it as `progress(done, total)`."""
+
+    def __init__(self, what: str, json_lines: bool = False, quiet: bool = False) -> None:
+        import sys
+
+        self.what, self.json_lines = what, json_lines and not quiet
+        self.live = not quiet and not json_lines and sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+        self._last = -1
+
+    def __enter__(self) -> TaskProgress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.json_lines:
+            step = max(1, total // 20)
+            if done == total or done // step != self._last:
+                self._last = done // step
+                print(
+                    json.dumps(
+                        {"event": "progress", "task": self.what, "done": done, "total": total}
+                    ),
+                    flush=True,
+                )
+        elif self.live:
+            if self._progress is None:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self._progress = Progress(
+                    TextColumn(f"[bold]{self.what}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    TextColumn("eta"),
+                    TimeRemainingColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                self._progress.start()
+                self._task = self._progress.add_task("", total=total)
+            self._progress.update(self._task, completed=done, total=total)

@@ -23,6 +23,7 @@ import torch
 
 from gancli.checkpoint import FORMAT, FORMAT_VERSION, read_file, save_tensors
 from gancli.errors import GanError
+from gancli.latent.expr import seed_of
 
 FILE = "concepts.safetensors"
 
@@ -87,6 +88,19 @@ class ConceptStore:
                 raise GanError(f"{self.path}: concept {entry.get('name')!r} has no class vector")
             self.concepts[entry["name"]] = Concept(entry["name"], z, y, entry.get("source", {}))
 
+    def seed_concept(self, name: str, variant: Any) -> Concept:
+        """The sample of the seed `name` names ('seed:42') as a concept of one exemplar."""
+        from gancli.latent.priors import seeded_latents
+
+        seed = seed_of(name)
+        if seed is None or variant is None:
+            raise GanError(f"{name!r} is not a seed term, or no checkpoint was given to draw it")
+        y = None
+        if self.num_classes:
+            y = torch.nn.functional.one_hot(torch.tensor(seed % self.num_classes), self.num_classes)
+            y = y.float()
+        return Concept(name, seeded_latents(variant, [seed])[0], y, {"seeds": [seed]})
+
     @property
     def names(self) -> list[str]:
         return list(self.concepts)
@@ -139,12 +153,18 @@ class ConceptStore:
         }
         save_tensors(self.path, tensors, meta)
 
-    def combine(self, terms: list[tuple[str, float]]) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """sum_i w_i * concept_i, for the latent and (conditional) the class vector."""
+    def combine(
+        self, terms: list[tuple[str, float]], variant: Any = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """sum_i w_i * concept_i, for the latent and (conditional) the class vector.
+
+        A term named 'seed:N' (see gancli.latent.expr) is the sample of seed N: its latent, and
+        for a conditional model the class `gan sample --seed N` gives it (N mod K); it needs
+        the checkpoint's `variant` to draw the latent."""
         z = torch.zeros(self.latent_size)
         y = torch.zeros(self.num_classes) if self.num_classes else None
         for name, w in terms:
-            c = self.get(name)
+            c = self.seed_concept(name, variant) if seed_of(name) is not None else self.get(name)
             z = z + w * c.z
             if y is not None and c.y is not None:
                 y = y + w * c.y

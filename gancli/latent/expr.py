@@ -14,6 +14,10 @@ Language:
   with no operator between them are an error. Names match case-insensitively, with runs of
   whitespace counted as one space.
 
+A sample can be named by its seed, ``seed:42`` (the latent `gan sample --seed 42` draws first), to
+edit one face rather than a class mean: ``seed:42 + glasses man - man``. Its name in the terms
+is ``seed:42``.
+
 Numbers may be combined among themselves (``(1 + 1)*a``), but a number on its own is no
 concept: ``a + 2`` is an error. Every error is an `ExprError` whose message points at the
 offending place in the expression.
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 
 from gancli.errors import GanError
 
-__all__ = ["ExprError", "Term", "parse", "terms_in_order"]
+__all__ = ["SEED_PREFIX", "ExprError", "Term", "parse", "seed_of", "terms_in_order"]
 
 MAX_DEPTH = 100  # nested parentheses; deeper expressions would exhaust Python's stack
 _CLOSE_CUTOFF = 0.5
@@ -38,6 +42,9 @@ _MAX_LISTED = 10
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RUN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s+[A-Za-z_][A-Za-z0-9_]*)*")
+_SEED = re.compile(r"seed\s*:\s*", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]+")
+SEED_PREFIX = "seed:"
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _OPERATORS = "+-*/"
 
@@ -79,6 +86,11 @@ def terms_in_order(text: str, names: Iterable[str]) -> list[Term]:
     """Each concept occurrence as written, with its effective sign/weight after distributing
     scalars and parentheses (for a figure showing each term): 'a - 2*(b - c)' -> a 1, b -2, c 2."""
     return [Term(name, weight) for name, weight, _ in _Parser(text, names).run()]
+
+
+def seed_of(name: str) -> int | None:
+    """The seed a term names ('seed:42' -> 42), or None for a concept."""
+    return int(name[len(SEED_PREFIX) :]) if name.startswith(SEED_PREFIX) else None
 
 
 def _key(name: str) -> str:
@@ -185,6 +197,12 @@ def _tokens(text: str, names: _Names) -> Iterator[_Token]:
                 raise names.unknown(" ".join(inner.split()), inner.split(), text, i)
             yield _Token("name", i, names.spelling[key])
             i = end + 1
+        elif seed := _SEED.match(text, i):
+            digits = _DIGITS.match(text, seed.end())
+            if digits is None:
+                raise ExprError("'seed:' takes a whole number, e.g. seed:42", text, seed.end())
+            yield _Token("name", i, f"{SEED_PREFIX}{int(digits.group())}")
+            i = digits.end()
         elif number := _NUMBER.match(text, i):
             value = float(number.group())
             if not math.isfinite(value):

@@ -232,3 +232,14 @@ def test_sample_resume_and_version(tmp_path, monkeypatch):
     r = gan("train", "--resume", "nowhere")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "nowhere" in r.stderr
     assert gan("--version").stdout.startswith("gancli ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["sample"], ["sample", "x", "--bogus"], ["train", "dcgan", "--steps", "x"], ["bogus"]],
+)
+def test_usage_errors_are_one_line_with_exit_2(args):
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0]

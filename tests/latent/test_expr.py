@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gancli.errors import GanError
-from gancli.latent.expr import MAX_DEPTH, ExprError, Term, parse, terms_in_order
+from gancli.latent.expr import MAX_DEPTH, ExprError, Term, parse, seed_of, terms_in_order
 
 FACES = ["man", "glasses man", "woman"]
 SMILES = ["smiling woman", "neutral woman", "neutral man"]
@@ -387,14 +387,14 @@ def test_deep_nesting_is_an_error_not_a_crash():
 # ---- properties -----------------------------------------------------------------------------
 
 PROPERTY_NAMES = ["man", "glasses man", "woman", "smiling woman", "e", "x1"]
-ALPHABET = list("manglsswoiethx1 \"'+-*/()0123456789.eE_") + ["\t", "\n", "é", "\u00a0", "∑"]
+ALPHABET = list("manglsswoiethx1d: \"'+-*/()0123456789.eE_") + ["\t", "\n", "é", "\u00a0", "∑"]
 
 
 def check_terms(terms, names):
     assert isinstance(terms, list)
     for term in terms:
         assert isinstance(term, Term)
-        assert term.name in names
+        assert term.name in names or seed_of(term.name) is not None
         assert type(term.weight) is float and math.isfinite(term.weight)
 
 
@@ -429,6 +429,14 @@ SCALARS = [("2", 2.0), ("0.5", 0.5), (".5", 0.5), ("5e-1", 0.5), ("3", 3.0), ("0
 
 @st.composite
 def concept(draw):
+    if draw(st.integers(0, 5)) == 0:  # a sample named by its seed
+        n = draw(st.integers(0, 10**6))
+        colon = draw(st.sampled_from([":", " :", ": ", " : "]))
+        return (
+            f"{draw(st.sampled_from(['seed', 'Seed', 'SEED']))}{colon}{n}",
+            False,
+            {f"seed:{n}": 1.0},
+        )
     name = draw(st.sampled_from(GRAMMAR_NAMES))
     spelled = "".join(ch.upper() if draw(st.booleans()) else ch for ch in name)
     spelled = spelled.replace(" ", draw(st.sampled_from([" ", "  ", "\t"])))
@@ -496,3 +504,17 @@ def test_well_formed_expressions_give_their_linear_combination(expr):
     assert list(sums) == list(expected)
     for name, weight in sums.items():
         assert math.isclose(weight, expected[name], rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_a_seed_names_one_sample():
+    terms = parse("seed:42 + glasses man - man", ["man", "glasses man"])
+    assert [(t.name, t.weight) for t in terms] == [
+        ("seed:42", 1.0),
+        ("glasses man", 1.0),
+        ("man", -1.0),
+    ]
+    assert seed_of("seed:42") == 42 and seed_of("man") is None
+    assert [t.name for t in parse("0.5 * Seed: 7 - man", ["man"])] == ["seed:7", "man"]
+    with pytest.raises(ExprError) as e:
+        parse("man + seed:x", ["man"])
+    assert e.value.position == len("man + seed:") and "whole number" in e.value.message

@@ -1,0 +1,68 @@
+"""`gan data list | export`: the built-in data sets, and any set written out as a folder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gancli.cli._common import GanGroup, JsonOpt, info, table_console
+
+app = typer.Typer(
+    cls=GanGroup,
+    help="The built-in data sets; write any set out as a folder of PNGs with its labels.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_sets(json: JsonOpt = False) -> None:
+    """The built-in data sets (--data NAME) and what each needs."""
+    from gancli.data.registry import BUILTINS
+
+    if json:
+        import json as _json
+
+        for name, about in sorted(BUILTINS.items()):
+            print(_json.dumps({"name": name, "about": about}))
+        return
+    from rich.table import Table
+
+    table = Table("name", "what", box=None)
+    for name, about in sorted(BUILTINS.items()):
+        table.add_row(name, about)
+    table_console().print(table)
+
+
+@app.command("export")
+def export(
+    source: Annotated[
+        str, typer.Argument(help="A built-in set (e.g. synthfaces) or an image folder.")
+    ],
+    folder: Annotated[str, typer.Argument(help="A new or empty folder to write into.")],
+    count: Annotated[
+        int | None, typer.Option("-n", "--count", help="Only the first N images (default: all).")
+    ] = None,
+    image_size: Annotated[
+        int | None, typer.Option(help="Side in pixels (default: the set's own).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write a data set as a folder of PNGs, with attributes.csv (one row per file, one
+    column per attribute) beside them; `--data FOLDER` reads both back."""
+    from gancli.data import load_data
+    from gancli.data.export import ATTRIBUTES_FILE, export_folder
+    from gancli.engine.progress import TaskProgress
+
+    with TaskProgress("preparing", json_lines=json) as progress:
+        ds = load_data(source, image_size=image_size, progress=progress)
+    with TaskProgress("export", json_lines=json) as progress:
+        n = export_folder(ds, folder, count, progress)
+    columns = list(ds.attribute_names) or (["label"] if ds.class_names else [])
+    if json:
+        import json as _json
+
+        print(_json.dumps({"event": "done", "folder": folder, "images": n, "columns": columns}))
+    else:
+        table = f" and {ATTRIBUTES_FILE} ({', '.join(columns)})" if columns else ""
+        info(f"wrote {n:,} images of {ds.name} to {folder}{table}")
