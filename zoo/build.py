@@ -8,9 +8,11 @@ Every step is a `gan` command, printed before it runs, so each entry can be rebu
 
 1. `gan train VARIANT ... -o runs/curated/NAME` (resumed where it stopped, if it did);
 2. `gan zoo add runs/curated/NAME --slim`: the EMA generator alone, in fp16;
-3. shapes-dcgan only: `gan concept add "red circle" --seeds ...` for every colour-shape pair,
+3. shapes-dcgan: `gan concept add "red circle" --seeds ...` for every colour-shape pair,
    each the mean of 30 exemplars that classifiers trained on the real shapes confirm
-   (the exemplar rule of benchmarks/latent_shapes.py);
+   (the exemplar rule of benchmarks/latent_shapes.py); synthfaces-dcgan: the paper's face
+   concepts (man, woman, glasses man, smiling woman, ...), each the mean of 30 exemplars the
+   attribute judge of benchmarks/latent_faces.py confirms;
 4. `gan sample NAME -n 64 -o samples.png` (seeds 0..63; a scatter of 2,000 points on toys);
 5. `gan evaluate NAME ...`: writes metrics.json and rewrites the card with the results.
 
@@ -80,6 +82,26 @@ ENTRIES: dict[str, dict] = {
         "colour-shape pair it draws clearly (see below): "
         '`gan arithmetic "red circle - blue circle + blue square" -c shapes-dcgan --renorm`.',
         "concepts": 30,
+    },
+    "synthfaces-dcgan": {
+        "train": [
+            "dcgan",
+            "--data",
+            "synthfaces",
+            "--width",
+            "32",
+            "--batch-size",
+            "64",
+            "--steps",
+            "6000",
+            "--seed",
+            "0",
+        ],  # fmt: skip
+        "evaluate": ["--data", "synthfaces", "--features", "classifier", "-m", "fid,kid,pr"],
+        "about": "DCGAN (quarter width) on the procedural faces at 64x64, with the paper's face "
+        "concepts (man, woman, glasses man, smiling woman, ...): "
+        '`gan arithmetic "glasses man - man + woman" -c synthfaces-dcgan`.',
+        "face_concepts": 30,
     },
 }
 
@@ -151,6 +173,34 @@ def shape_concepts(entry: Path, per_concept: int) -> list[str]:
     return added
 
 
+def face_concepts(entry: Path, per_concept: int) -> list[str]:
+    """The paper's face concepts: seeds the attribute judge of benchmarks/latent_faces.py is
+    sure of (the same exemplar rule as that benchmark), the first `per_concept` of each."""
+    import torch
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from latent_faces import exemplar_pools, judge, judges
+
+    from gancli.engine.model import load_model
+    from gancli.latent.priors import seeded_latents
+
+    torch.manual_seed(0)
+    model = load_model(entry, "cpu")
+    net, _ = judges()
+    pool = 5000
+    z = seeded_latents(model.variant, list(range(pool)))
+    x = torch.cat([model.sample(z[i : i + 500], None) for i in range(0, pool, 500)])
+    added = []
+    for name, seeds in exemplar_pools(judge(net, x)).items():
+        seeds = seeds[:per_concept]
+        if len(seeds) < 3:
+            print(f"  {name}: {len(seeds)} confident samples, no concept")
+            continue
+        sh([*GAN, "concept", "add", name, "-c", entry, "--seeds", ",".join(map(str, seeds))])
+        added.append(f"{name} ({len(seeds)})")
+    return added
+
+
 def build(name: str, spec: dict, skip_train: bool) -> dict:
     run = RUNS / name
     train_s = 0.0
@@ -169,6 +219,8 @@ def build(name: str, spec: dict, skip_train: bool) -> dict:
     )
     (entry / "metrics.json").unlink(missing_ok=True)
     concepts = shape_concepts(entry, spec["concepts"]) if spec.get("concepts") else []
+    if spec.get("face_concepts"):
+        concepts = face_concepts(entry, spec["face_concepts"])
     n = "64" if "ring8" not in spec["evaluate"] else "2000"
     sh([*GAN, "sample", entry, "-n", n, "--seed", "0", "-o", entry / "samples.png"])
     t0 = time.perf_counter()

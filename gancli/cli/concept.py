@@ -63,13 +63,9 @@ def open_concepts(
 
 
 def _seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError as e:
-        raise GanError(f"--seeds takes comma-separated seeds like 12,40,77; got {text!r}") from e
-    if not seeds:
-        raise GanError("--seeds needs at least one seed")
-    return seeds
+    from gancli.latent.priors import parse_seeds
+
+    return parse_seeds(text, "--seeds")
 
 
 @app.command("add")
@@ -79,7 +75,7 @@ def add(
     seeds: Annotated[
         str | None,
         typer.Option(
-            help="Exemplar seeds to average, e.g. 12,40,77 (pick them from "
+            help="Exemplar seeds to average, e.g. 12,40,77 or 0-9 (pick them from "
             "gan sample CKPT --label-seeds)."
         ),
     ] = None,

@@ -21,10 +21,9 @@ from gancli.errors import GanError
 
 
 def _ints(text: str, what: str) -> list[int]:
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError as e:
-        raise GanError(f"{what} takes comma-separated seeds like 3,9,14; got {text!r}") from e
+    from gancli.latent.priors import parse_seeds
+
+    return parse_seeds(text, what)
 
 
 def interpolate(
@@ -44,6 +43,14 @@ def interpolate(
         Path | None,
         typer.Option(
             help="Walk through the latents in this file (.safetensors or .npy), in order."
+        ),
+    ] = None,
+    towards: Annotated[
+        str | None,
+        typer.Option(
+            help="Walk from --from SEED (default --seed) along a concept direction, e.g. "
+            "'glasses man - man': the last frame is the start plus the expression "
+            "(see gan arithmetic)."
         ),
     ] = None,
     walks: Annotated[
@@ -106,7 +113,8 @@ def interpolate(
     """Walks in latent space as a PNG strip or an animated GIF, as DCGAN showed them.
 
     Between two seeds (--from/--to), through several (--through), through saved latents
-    (--latents), or N random walks (-n). Conditional and InfoGAN checkpoints can walk one code
+    (--latents), N random walks (-n), or from one seed along a concept direction
+    (--from 42 --towards 'glasses man - man'). Conditional and InfoGAN checkpoints can walk one code
     with the noise fixed (--walk class, --walk c2)."""
     import torch
 
@@ -141,6 +149,23 @@ def interpolate(
         raise GanError("pick one of --from/--to, --through and --latents")
     if walks > 1 and sum(sources):
         raise GanError("-n draws random walks; --from/--to, --through and --latents make one walk")
+    if towards is not None:
+        if to is not None or through is not None or latents is not None or walk is not None:
+            raise GanError(
+                "--towards walks from one seed (--from): leave out --to, --through, --latents and --walk"
+            )
+        return _towards(
+            ckpt,
+            towards,
+            seed if from_ is None else from_,
+            steps,
+            output,
+            kind,
+            fps,
+            ema,
+            device,
+            json,
+        )
     if (from_ is None) != (to is None):
         raise GanError("--from and --to go together")
 
@@ -226,6 +251,50 @@ def interpolate(
         )
     elif output != "-":
         info(f"wrote {output} ({n_rows} walk(s) x {n_frames} frames, {method})")
+
+
+def _towards(
+    ckpt: str, expression: str, start: int, steps: int, output: str, kind: str, fps: float,
+    ema: bool, device: str, json: bool,
+) -> None:  # fmt: skip
+    """Frames from seed `start` to seed `start` + the expression, evenly spaced (a straight
+    line: the direction is a difference of concept means)."""
+    import torch
+
+    from gancli.cli.concept import open_concepts
+    from gancli.latent.expr import parse
+    from gancli.render import grid, save_gif, save_image, to_uint8_images
+
+    if steps < 2:
+        raise GanError("--steps must be at least 2")
+    model, store, path = open_concepts(ckpt, device)
+    terms = parse(expression, store.names)
+    direction, dy = store.combine([(t.name, t.weight) for t in terms], model.variant)
+    base, y = store.combine([(f"seed:{start}", 1.0)], model.variant)
+    t = torch.linspace(0, 1, steps)[:, None]
+    z = base[None] + t * direction[None]
+    ys = None if y is None else (y[None] + t * dy[None]).clamp(0, 1)
+    images = to_uint8_images(model.sample(z, ys, ema=ema).cpu())
+    if kind == "png":
+        save_image(grid(images, nrow=steps), output)
+    else:
+        save_gif([grid(f[None], nrow=1) for f in images], output, fps=fps, loop=True)
+    if json:
+        import json as _json
+
+        print(
+            _json.dumps(
+                {
+                    "checkpoint": str(path),
+                    "from": start,
+                    "towards": expression,
+                    "frames": steps,
+                    "output": output,
+                }
+            )
+        )
+    elif output != "-":
+        info(f"wrote {output} ({steps} frames from seed {start} towards {expression!r})")
 
 
 def _walk(points: Any, steps: int, method: str, loop: bool, z_dim: int) -> Any:

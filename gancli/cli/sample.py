@@ -93,6 +93,14 @@ def sample(
         ),
     ] = None,
     seed: SeedOpt = 0,
+    seed_list: Annotated[
+        str | None,
+        typer.Option(
+            "--seeds",
+            help="Exactly these seeds, as a list and ranges: 3,9,14 or 0-35 (instead of -n "
+            "and --seed).",
+        ),
+    ] = None,
     device: DeviceOpt = "auto",
     json: JsonOpt = False,
 ) -> None:
@@ -115,6 +123,14 @@ def sample(
 
     if n is not None and n < 1:
         raise GanError("-n must be at least 1")
+    chosen = None
+    if seed_list is not None:
+        from gancli.latent.priors import parse_seeds
+
+        if n is not None or seed != 0 or latents is not None:
+            raise GanError("--seeds names every sample: leave out -n, --seed and --latents")
+        chosen = parse_seeds(seed_list, "--seeds")
+        n = len(chosen)
     if nrow is not None and nrow < 1:
         raise GanError(f"--nrow must be at least 1; got {nrow}")
     if output is None and out_dir is None:
@@ -150,7 +166,7 @@ def sample(
         z = load_latents(latents, variant.latent_size)
         seeds = list(range(len(z)))
     else:
-        seeds = list(range(seed, seed + cols))
+        seeds = chosen if chosen is not None else list(range(seed, seed + cols))
         z = seeded_latents(variant, seeds)
     z_dim = variant.hyper.z_dim
     z = apply_truncation(z, truncation, variant.hyper.prior, z_dim)

@@ -25,7 +25,8 @@ from gancli.data.parallel import Progress, thread_map
 from gancli.errors import GanError
 
 EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"})
-DEFAULT_SIZE = 64
+DEFAULT_SIZE = 64  # DCGAN's resolution: the largest size a folder gets without --image-size
+DEFAULT_SIZES = (16, 32, 64)  # what a folder's own size is rounded to (every net family takes them)
 # Decoded images are written through a memory-mapped window of about this many bytes.
 CHUNK_BYTES = 64 * 2**20
 
@@ -66,6 +67,28 @@ def scan_folder(root: Path) -> list[Candidate]:
                 found.append(Candidate(rel, -1, 0))
     found.sort(key=lambda c: c.rel)
     return found
+
+
+def natural_size(root: Path, rels: list[str], probe: int = 64) -> int:
+    """The size a folder is trained at without --image-size: its images' typical shorter side
+    (the median of up to `probe` of them, read from their headers) rounded to the nearest of
+    DEFAULT_SIZES on a log scale, so 25x25 photos give 32 and large photos DCGAN's 64."""
+    import math
+
+    from PIL import Image
+
+    sides = []
+    step = max(1, len(rels) // probe)
+    for rel in rels[::step][:probe]:
+        try:
+            with Image.open(root / rel) as img:
+                sides.append(min(img.size))
+        except Exception:  # unreadable files are reported when the folder is decoded
+            continue
+    if not sides:
+        return DEFAULT_SIZE
+    side = sorted(sides)[len(sides) // 2]
+    return min(DEFAULT_SIZES, key=lambda s: (abs(math.log2(s) - math.log2(max(side, 1))), -s))
 
 
 def class_layout(rels: list[str]) -> tuple[np.ndarray | None, list[str]]:
@@ -153,13 +176,13 @@ def load_folder(
     """An image folder as a Dataset named after the folder, served from the cache when the
     folder's listing is unchanged."""
     root = root.expanduser().resolve()
-    size = image_size or DEFAULT_SIZE
     candidates = scan_folder(root)
     if not candidates:
         raise GanError(
             f"no images in '{root}': it has no {'/'.join(sorted(e[1:] for e in EXTENSIONS))} files "
             f"(hidden files and folders are ignored); point --data at the folder that holds them"
         )
+    size = image_size or natural_size(root, [c.rel for c in candidates])
     material = {
         "kind": "folder",
         "options": {"image_size": size, "channels": channels or "auto"},

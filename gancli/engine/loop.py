@@ -97,8 +97,27 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
-    """Everything that rebuilds the model, from the options and the data."""
+PLAN_STEPS = 10  # the projected time is measured over the first steps of a run
+
+
+def plan(per_step: float, left: int, device: str, opts: TrainOptions) -> dict[str, Any]:
+    """The projected time of the rest of a run, and on a CPU a quicker plan when it is long."""
+    seconds = per_step * left
+    out: dict[str, Any] = {"seconds_per_step": round(per_step, 4), "projected_s": round(seconds)}
+    if device == "cpu" and seconds > 3600:
+        hour = max(1, int(3600 / per_step))
+        width = opts.width
+        out["suggest"] = f"--steps {hour}" + (
+            f" or --width {width // 2}" if width else " or a smaller --width"
+        )
+    return out
+
+
+def new_config(
+    opts: TrainOptions, data: Any, note: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Everything that rebuilds the model, from the options and the data. A default batch
+    larger than the data set is cut to the largest power of two that fits (said to `note`)."""
     cls = variants.get(opts.variant)
     spec = data.spec()
     cls.check_data(spec)
@@ -111,6 +130,14 @@ def new_config(opts: TrainOptions, data: Any) -> dict[str, Any]:
         z_dim=opts.z_dim,
     )
     hyper = cls.with_options(hyper, opts.extra or {})
+    if opts.batch_size is None and hyper.batch_size > len(data):
+        fits = 2 ** max(0, int(len(data)).bit_length() - 1)
+        if note is not None:
+            note(
+                f"the data set has {len(data)} items, fewer than {cls.name}'s batch of "
+                f"{hyper.batch_size}: training with batches of {fits} (--batch-size to choose)"
+            )
+        hyper = hyper.replace(batch_size=fits)
     policy = parse_policy(opts.augment)
     if policy:
         if spec["kind"] != "image":
@@ -194,7 +221,7 @@ class Trainer:
         compile_mode = check_compile_mode(opts.compile_mode)
         seed_everything(opts.seed)
 
-        config = resume_ckpt.config if resume_ckpt else new_config(opts, self.data)
+        config = resume_ckpt.config if resume_ckpt else new_config(opts, self.data, warn)
         if resume_ckpt is None:
             self._check_data_fits(config)
         config["train"] = {**opts.to_dict(), "precision_resolved": self.precision}
@@ -389,6 +416,7 @@ class Trainer:
             (self.out / "metrics.jsonl").open("a") if dist.is_main else contextlib.nullcontext()
         )
         with Reporter(self.total, self.step, self.json_lines, self.quiet) as rep, metrics:
+            nets = self.model.config["nets"]
             rep.event(
                 "start",
                 out=str(self.out),
@@ -398,8 +426,16 @@ class Trainer:
                 precision=self.precision,
                 steps=self.total,
                 from_step=self.step,
+                shape=list(self.data.spec()["shape"]),
+                batch=self.batcher.batch_size,
+                widths={k: v["width"] for k, v in nets.items() if "width" in v},
+                params={
+                    k: sum(p.numel() for p in net.parameters()) for k, net in variant.nets.items()
+                },
                 **({"processes": dist.world} if dist.enabled else {}),
             )
+            planned_at = self.step + PLAN_STEPS
+            plan_clock = time.perf_counter()
             G.train()
             D.train()
             while self.step < self.total:
@@ -436,6 +472,11 @@ class Trainer:
                     sums[k] = sums[k] + v.detach().float() if k in sums else v.detach().float()
                 count += 1
                 rep.step(self.step)
+                if self.step == planned_at and self.step < self.total:
+                    per_step = (time.perf_counter() - plan_clock) / PLAN_STEPS
+                    rep.event(
+                        "plan", **plan(per_step, self.total - self.step, self.device.type, opts)
+                    )
 
                 done = self.step >= self.total
                 due_log = self.step % opts.log_every == 0 or done

@@ -62,7 +62,9 @@ class Reporter:
 
     # The events a person at a terminal wants to read; JSON lines carry all of them.
     HUMAN = {
-        "start": "training {variant} on {data} ({device}, {precision}) -> {out}",
+        "start": "training {variant} on {data} at {size} ({device}, {precision}, batch {batch}; "
+        "{nets}) -> {out}",
+        "plan": "projected {duration} for the remaining steps ({seconds_per_step:.2f} s/step){hint}",
         "checkpoint": "step {step}: saved {path}",
     }
 
@@ -73,7 +75,38 @@ class Reporter:
         if self.json_lines:
             print(json.dumps({"event": name, **fields}), flush=True)
         elif self._progress is not None and name in self.HUMAN:
-            self._progress.console.print(self.HUMAN[name].format(**fields), highlight=False)
+            self._progress.console.print(
+                self.HUMAN[name].format(**_shown(name, fields)), highlight=False
+            )
+
+
+def _shown(name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an event as a person reads them."""
+    shown = dict(fields)
+    if name == "start":
+        shape = fields.get("shape") or []
+        shown["size"] = (
+            "x".join(str(s) for s in shape[1:]) if len(shape) == 3 else f"{shape} points"
+        )
+        widths = fields.get("widths") or {}
+        params = fields.get("params") or {}
+        shown["nets"] = ", ".join(
+            f"{'G' if k == 'generator' else 'D' if k == 'discriminator' else k}"
+            + (f" width {widths[k]}" if k in widths else "")
+            + f" {params[k] / 1e6:.2f}M params"
+            for k in params
+        )
+    if name == "plan":
+        minutes = round(fields["projected_s"] / 60)
+        shown["duration"] = (
+            f"{minutes // 60} h {minutes % 60:02d} min"
+            if minutes >= 60
+            else f"{max(1, minutes)} min"
+        )
+        shown["hint"] = (
+            f"; for about an hour on this CPU: {fields['suggest']}" if fields.get("suggest") else ""
+        )
+    return shown
 
 
 class Clock:

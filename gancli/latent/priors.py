@@ -60,3 +60,35 @@ def renormalize(z: torch.Tensor, prior: str, z_dim: int) -> torch.Tensor:
     norms = noise.norm(dim=1, keepdim=True).clamp_min(1e-12)
     out[:, :z_dim] = noise * (typical_norm(prior, z_dim) / norms)
     return out
+
+
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes up to a signed 64-bit integer
+
+
+def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
+    """Seeds written as a list and ranges, as StyleGAN's tools take them: '3,9,14', '0-35',
+    '0-3,10' (a range includes both ends). Order and repeats are kept as written."""
+    from gancli.errors import GanError
+
+    seeds: list[int] = []
+    example = f"{option} takes seeds and ranges like 3,9,14 or 0-35"
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if dash else a
+        except ValueError:
+            raise GanError(f"{example}; got {text!r}") from None
+        if not (0 <= a <= MAX_SEED and 0 <= b <= MAX_SEED):
+            raise GanError(f"{example} (seeds are 0 or more); got {text!r}")
+        if b < a:
+            raise GanError(f"{option}: the range {part} runs backwards; write {b}-{a}")
+        if b - a >= 1_000_000:
+            raise GanError(f"{option}: the range {part} holds over a million seeds")
+        seeds.extend(range(a, b + 1))
+    if not seeds:
+        raise GanError(f"{option} needs at least one seed")
+    return seeds

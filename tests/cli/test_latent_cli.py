@@ -482,3 +482,54 @@ def test_an_expression_may_start_with_a_minus(dcgan_run, tmp_path):
     assert "goes after '--'" in r.output and len(r.output.strip().splitlines()) == 1
     r = gan("arithmetic", "-c", ck, "-o", tmp_path / "n.png", "--", "-dot")
     assert r.exit_code == 0, r.output
+
+
+def test_interpolate_walks_from_a_seed_along_a_concept_direction(dcgan_run, tmp_path):
+    ck = str(dcgan_run)
+    gan("concept", "add", "dot", "-c", ck, "--seeds", "30,31,32", "--replace")
+    gan("concept", "add", "ring", "-c", ck, "--seeds", "40,41,42", "--replace")
+    r = gan(
+        "interpolate",
+        ck,
+        "--from",
+        5,
+        "--towards",
+        "ring - dot",
+        "--steps",
+        4,
+        "-o",
+        tmp_path / "w.png",
+    )
+    assert r.exit_code == 0, r.output
+    frames = tiles(png(tmp_path / "w.png"))
+    assert len(frames) == 4
+    # the first frame is seed 5's sample; the last is `seed:5 + ring - dot` drawn by arithmetic
+    gan("sample", ck, "-n", 1, "--seed", 5, "-o", tmp_path / "s5.png")
+    assert np.array_equal(frames[0], tiles(png(tmp_path / "s5.png"))[0])
+    gan("arithmetic", "seed:5 + ring - dot", "-c", ck, "--noise", "0", "-o", tmp_path / "a.png")
+    assert np.array_equal(frames[-1], tiles(png(tmp_path / "a.png"))[4])
+    assert not np.array_equal(frames[0], frames[-1])
+    r = gan("interpolate", ck, "--towards", "rnig", "-o", tmp_path / "x.png")
+    assert r.exit_code == 1 and "closest: ring" in r.output
+    r = gan("interpolate", ck, "--towards", "ring", "--to", 3, "-o", tmp_path / "x.png")
+    assert r.exit_code == 1 and "--towards" in r.output
+
+
+def test_seeds_take_lists_and_ranges(dcgan_run, tmp_path):
+    ck = str(dcgan_run)
+    r = gan("sample", ck, "--seeds", "3,9-11", "--out-dir", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "d").glob("*.png")) == [
+        "000003.png", "000009.png", "000010.png", "000011.png"
+    ]  # fmt: skip
+    gan("sample", ck, "-n", 1, "--seed", 10, "-o", tmp_path / "s10.png")
+    assert np.array_equal(png(tmp_path / "d" / "000010.png"), tiles(png(tmp_path / "s10.png"))[0])
+    r = gan("concept", "add", "span", "-c", ck, "--seeds", "0-4", "--replace")
+    assert r.exit_code == 0, r.output
+    listed = json.loads(gan("concept", "list", "-c", ck, "--json").stdout)["concepts"]
+    assert [c["seeds"] for c in listed if c["name"] == "span"] == [[0, 1, 2, 3, 4]]
+    for bad, message in [("5-2", "backwards"), ("x", "3,9,14 or 0-35"), ("", "at least one")]:
+        r = gan("sample", ck, "--seeds", bad, "-o", tmp_path / "x.png")
+        assert r.exit_code == 1 and message in r.output, (bad, r.output)
+    r = gan("sample", ck, "--seeds", "1,2", "-n", 4)
+    assert r.exit_code == 1 and "leave out -n" in r.output

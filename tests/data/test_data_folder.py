@@ -105,9 +105,12 @@ def test_resize_shorter_side_then_centre_crop(tmp_path):
         assert img[1].mean() > 240 and img[0].mean() < 10 and img[2].mean() < 10
 
 
-def test_default_folder_size_is_64(make_images, tmp_path):
-    ds = load_data(str(make_images(tmp_path / "imgs", 2)), cache_dir=tmp_path / "c")
-    assert tuple(ds.x.shape) == (2, 3, 64, 64)
+@pytest.mark.parametrize(
+    "side, expected", [(24, 32), (25, 32), (12, 16), (40, 32), (50, 64), (300, 64)]
+)
+def test_default_folder_size_follows_the_images(make_images, tmp_path, side, expected):
+    ds = load_data(str(make_images(tmp_path / "imgs", 2, size=side)), cache_dir=tmp_path / "c")
+    assert tuple(ds.x.shape) == (2, 3, expected, expected)
 
 
 def test_labels_from_class_subfolders(class_dir, tmp_path):
