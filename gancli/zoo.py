@@ -51,6 +51,14 @@ NAME_RULE = "1-64 letters, digits, '.', '_' or '-', starting with a letter or di
 # ---- where the zoos are ----------------------------------------------------------------------
 
 
+CURATED_PREFIX = "curated:"  # curated:NAME always means the model shipped with gancli
+
+
+def hidden_curated(name: str) -> bool:
+    """Whether the local entry `name` hides a curated model of the same name."""
+    return name in local_entries() and name in curated_entries()
+
+
 def root() -> Path:
     """The local zoo: $GAN_ZOO, else the user data folder (e.g. ~/.local/share/gancli/zoo)."""
     env = os.environ.get(ZOO_ENV)
@@ -208,6 +216,8 @@ def _looks_like_path(text: str) -> bool:
 
 def locate(ckpt: str) -> Located:
     """Where the model that `ckpt` names is, in the order of the module docstring."""
+    if ckpt.startswith(CURATED_PREFIX):
+        return _curated(ckpt)
     if ckpt.startswith("hf://"):
         from gancli import hub
 
@@ -230,6 +240,16 @@ def locate(ckpt: str) -> Located:
     if entry is None:
         raise _unknown(ckpt)
     return Located(model_path(entry.path), entry.where, entry.name)
+
+
+def _curated(ckpt: str) -> Located:
+    """`curated:NAME`: the model shipped with gancli, even where a local entry has its name."""
+    name = ckpt[len(CURATED_PREFIX) :]
+    entry = curated_entries().get(name)
+    if entry is None:
+        names = ", ".join(sorted(curated_entries())) or "none"
+        raise GanError(f"no curated model '{name}'; the curated zoo has: {names}")
+    return Located(model_path(entry.path), "curated", entry.name)
 
 
 def resolve(ckpt: str) -> Path:
@@ -373,16 +393,22 @@ def register_run(run: Path) -> Entry | None:
     $GAN_ZOO_REGISTER is 0 (for benchmarks and scripted sweeps).
 
     The entry of an earlier registration of the same run is replaced (the files only it holds,
-    such as concepts made on the entry, are kept); a name taken by another model gets -2, -3..."""
+    such as concepts made on the entry, are kept); a name taken by another model, or by a
+    curated one (which a local entry would hide), gets -2, -3..."""
     if os.environ.get(REGISTER_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     run = run.resolve()
     base = safe_name(run.name)
     local = local_entries()
+    curated = curated_entries()
     samples = latest_grid(run)
     new = _entry_sources(run / MODEL_FILE, samples, with_card=False)
     name, i = base, 1
-    while name in local:
+    while name in local or name in curated:
+        if name in curated and name not in local:
+            i += 1
+            name = f"{base[:60]}-{i}"
+            continue
         old = local[name]
         if old.origin().get("run") == str(run):
             kept = {

@@ -13,7 +13,7 @@ from gancli import __version__
 from gancli.cli import arithmetic, concept, data, evaluate, interpolate, project, sample, train
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
-from gancli.cli._common import GanGroup, state
+from gancli.cli._common import GanGroup, reflow_help, state
 
 app = typer.Typer(
     name="gan",
@@ -55,6 +55,7 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("info", cls=info_command.QuickHelpCommand)(info_command.info)
 app.add_typer(zoo_command.app, name="zoo")
 app.add_typer(data.app, name="data")
+reflow_help(app)
 
 
 def main() -> None:

@@ -27,6 +27,11 @@ TruncationOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+CKPT_HELP = (
+    "A checkpoint: a .safetensors file, a run folder, a zoo name (gan zoo list; "
+    "curated:NAME for the shipped one), or hf://owner/repo, optionally @revision."
+)
+CkptArg = Annotated[str, typer.Argument(help=CKPT_HELP, show_default=False)]
 
 
 class QuickHelpGroup(TyperGroup):
@@ -44,6 +49,26 @@ class QuickHelpGroup(TyperGroup):
 
 
 _EXPRESSION_COMMANDS = ("arithmetic",)
+# options that take several values after one flag, as shells expand globs: --images a.png b.png
+_GREEDY_OPTIONS = ("--images",)
+
+
+def spread_greedy_options(args: list[str]) -> list[str]:
+    """`--images a.png b.png DIR` -> `--images a.png --images b.png --images DIR`: every word
+    after a greedy option up to the next option (or '--') is one of its values."""
+    out: list[str] = []
+    greedy = None
+    for a in args:
+        if a == "--" or (a.startswith("-") and a != "-"):
+            greedy = a if a in _GREEDY_OPTIONS else None
+            if greedy and out and out[-1] == greedy:  # `--images --images`: keep it as typed
+                greedy = None
+            out.append(a)
+        elif greedy is not None and out[-1] != greedy:
+            out += [greedy, a]
+        else:
+            out.append(a)
+    return out
 
 
 def protect_expressions(args: list[str]) -> list[str]:
@@ -72,7 +97,7 @@ class GanGroup(QuickHelpGroup):
 
         if args is None:
             args = sys.argv[1:]
-        args = protect_expressions(list(args))
+        args = spread_greedy_options(protect_expressions(list(args)))
         if not standalone_mode:
             return super().main(args, *pos, standalone_mode=False, **kw)
         try:
@@ -113,6 +138,39 @@ class GanGroup(QuickHelpGroup):
                 raise
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+
+
+def reflow(text: str | None) -> str | None:
+    """Help text as paragraphs that wrap to the terminal: the lines of each paragraph (split at
+    blank lines) are joined, so a docstring's hard breaks at 80-odd columns do not leave ragged
+    short lines; indented lines (examples) keep their own."""
+    import inspect
+
+    if not text:
+        return text
+    paragraphs = []
+    for block in inspect.cleandoc(text).split("\n\n"):
+        lines = block.splitlines()
+        if any(line.startswith((" ", "\t")) for line in lines[1:]):
+            paragraphs.append(block)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
+
+
+def reflow_help(app: Any) -> None:
+    """Reflow the help of every command and group under a Typer app (see `reflow`)."""
+    for cmd in app.registered_commands:
+        if cmd.help:
+            cmd.help = reflow(cmd.help)
+        elif cmd.callback is not None and cmd.callback.__doc__:
+            cmd.callback.__doc__ = reflow(cmd.callback.__doc__)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            info_ = group.typer_instance.info
+            if isinstance(info_.help, str):
+                info_.help = reflow(info_.help)
+            reflow_help(group.typer_instance)
 
 
 def stdout_is_terminal() -> bool:

@@ -29,7 +29,7 @@ CkptOpt = Annotated[
     typer.Option(
         "--ckpt",
         "-c",
-        help="The checkpoint (default: $GAN_CKPT, else the most recently trained model).",
+        help="The checkpoint (default: $GAN_CKPT, else the most recently trained or pulled model).",
     ),
 ]
 NameArg = Annotated[str, typer.Argument(help="The concept's name, e.g. 'glasses man'.")]
@@ -81,7 +81,11 @@ def add(
     ] = None,
     images: Annotated[
         list[str] | None,
-        typer.Option(help="Exemplar images or folders: each is projected, then averaged."),
+        typer.Option(
+            help="Exemplar images or folders, several after one --images (--images a.png "
+            "b.png faces/): each image is projected, then all are averaged.",
+            metavar="FILE|DIR ...",
+        ),
     ] = None,
     class_: Annotated[
         str | None,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gancli.cli._common import (
+    CKPT_HELP,
     DeviceOpt,
     JsonOpt,
     SeedOpt,
@@ -37,7 +38,7 @@ _FEATURES_HELP = (
 def evaluate(
     ckpt: Annotated[
         str | None,
-        typer.Argument(help="A checkpoint: .safetensors file or run folder (or use --fake)."),
+        typer.Argument(help=CKPT_HELP + " Or use --fake."),
     ] = None,
     data: Annotated[
         str | None,

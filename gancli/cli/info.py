@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from gancli.cli._common import JsonOpt, table_console
+from gancli.cli._common import CKPT_HELP, JsonOpt, table_console
 
 
 class QuickHelpCommand(TyperCommand):
@@ -25,8 +25,7 @@ class QuickHelpCommand(TyperCommand):
 CkptArg = Annotated[
     str,
     typer.Argument(
-        help="A checkpoint: a .safetensors file, a run folder, a zoo name or "
-        "hf://owner/repo (or hf://owner/repo@revision).",
+        help=CKPT_HELP,
         show_default=False,
     ),
 ]

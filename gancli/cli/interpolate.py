@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from gancli.cli._common import (
+    CkptArg,
     DeviceOpt,
     JsonOpt,
     SeedOpt,
@@ -27,7 +28,7 @@ def _ints(text: str, what: str) -> list[int]:
 
 
 def interpolate(
-    ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
+    ckpt: CkptArg,
     steps: Annotated[
         int, typer.Option("--steps", help="Frames per leg of the walk, both ends included.")
     ] = 10,

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, class_index, info
+from gancli.cli._common import CkptArg, DeviceOpt, JsonOpt, SeedOpt, class_index, info
 from gancli.errors import GanError
 
 
 def project(
-    ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
+    ckpt: CkptArg,
     images: Annotated[
         list[str],
         typer.Argument(

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gancli.cli._common import (
+    CkptArg,
     DeviceOpt,
     JsonOpt,
     SeedOpt,
@@ -24,7 +25,7 @@ ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
 
 
 def sample(
-    ckpt: Annotated[str, typer.Argument(help="A checkpoint: .safetensors file or run folder.")],
+    ckpt: CkptArg,
     n: Annotated[
         int | None,
         typer.Option(

@@ -30,6 +30,23 @@ RepoArg = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace what is already there.")]
 
 
+def _same_weights(a: Any, b: Any) -> bool:
+    """Whether two model files hold the same bytes (a model pushed and pulled back)."""
+    import hashlib
+
+    def digest(path: Any) -> str:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+
+    try:
+        return a.stat().st_size == b.stat().st_size and digest(a) == digest(b)
+    except OSError:
+        return False
+
+
 def _print_json(data: Any) -> None:
     import json
 
@@ -79,6 +96,15 @@ def list_(json: JsonOpt = False) -> None:
     from gancli.describe import metrics_text
 
     rows = [_row(e) for e in zoo.entries()]
+    # a local entry of a curated model's name hides it from plain names: show both, and how
+    # to reach the curated one
+    local = zoo.local_entries()
+    for name, entry in sorted(zoo.curated_entries().items()):
+        if name in local:
+            for r in rows:
+                if r["name"] == name:
+                    r["from"] += f" (hides {zoo.CURATED_PREFIX}{name})"
+            rows.append({**_row(entry), "name": f"{zoo.CURATED_PREFIX}{name}"})
     if json:
         _print_json(rows)
         return
@@ -373,16 +399,20 @@ def pull(
     repo_id, revision = hub.parse(repo)
     name = zoo.check_name(name) if name else zoo.safe_name(repo_id.split("/")[1])
     existing = zoo.local_entries().get(name)
+    folder, commit = hub.fetch(repo_id, revision)
     if existing is not None and not force and existing.origin().get("repo") != repo_id:
+        if _same_weights(existing.model, zoo.model_path(folder)):
+            remember(existing.model, "pulled")
+            info(f"the zoo's '{name}' already holds these weights (hf://{repo_id}); nothing to do")
+            return
         raise GanError(
             f"the zoo already has '{name}' (another model): pass --force to replace it, "
             "or --name to choose another name"
         )
-    folder, commit = hub.fetch(repo_id, revision)
     if existing is not None:
         origin = existing.origin()
         if origin.get("repo") == repo_id and origin.get("commit") == commit:
-            remember(existing.model)
+            remember(existing.model, "pulled")
             info(f"{name} is already {repo_id} at commit {commit[:12]}")
             if json:
                 _print_json(
@@ -399,7 +429,7 @@ def pull(
     if hub.endpoint() != hub.DEFAULT_ENDPOINT:
         origin["endpoint"] = hub.endpoint()
     entry = zoo.add(name, folder / zoo.MODEL_FILE, origin, replace=force, keep_card=True)
-    remember(entry.model)
+    remember(entry.model, "pulled")
     if json:
         _print_json({"name": name, "repo": repo_id, "commit": commit, "path": str(entry.path)})
     else:

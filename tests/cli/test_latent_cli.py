@@ -533,3 +533,16 @@ def test_seeds_take_lists_and_ranges(dcgan_run, tmp_path):
         assert r.exit_code == 1 and message in r.output, (bad, r.output)
     r = gan("sample", ck, "--seeds", "1,2", "-n", 4)
     assert r.exit_code == 1 and "leave out -n" in r.output
+
+
+def test_concept_images_take_several_files_after_one_flag(dcgan_run, tmp_path):
+    ck = str(dcgan_run)
+    for s in (1, 2, 3):
+        gan("sample", ck, "-n", 1, "--seed", s, "-o", tmp_path / f"e{s}.png")
+    r = gan(
+        "concept", "add", "three", "-c", ck, "--replace", "--steps", 5,
+        "--images", tmp_path / "e1.png", tmp_path / "e2.png", tmp_path / "e3.png",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    listed = json.loads(gan("concept", "list", "-c", ck, "--json").stdout)["concepts"]
+    assert [len(c["images"]) for c in listed if c["name"] == "three"] == [3]

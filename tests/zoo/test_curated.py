@@ -129,3 +129,34 @@ def test_zoo_list_into_a_pipe_keeps_one_row_per_line():
         assert len(rows) == 1, r.stdout
         assert rows[0].rstrip().endswith("curated"), rows[0]
         assert " MB " in rows[0] or " kB " in rows[0], rows[0]
+
+
+def test_a_run_named_like_a_curated_model_does_not_hide_it(tmp_path, capsys):
+    from gancli.engine.loop import Trainer
+    from tests.conftest import tiny_options
+
+    run = tmp_path / "shapes-dcgan"  # what the quick start's run folder is called
+    Trainer(tiny_options(run), json_lines=True).run()
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["entry"] for e in events if e["event"] == "zoo"] == ["shapes-dcgan-2"]
+    assert zoo.locate("shapes-dcgan").source == "curated"  # the README's name still works
+    r = gan(
+        "arithmetic",
+        "red circle - blue circle + blue square",
+        "-c",
+        "shapes-dcgan",
+        "-o",
+        tmp_path / "a.png",
+    )
+    assert r.exit_code == 0, r.output
+    # a local entry made deliberately under the name hides it, and the list says so
+    assert gan("zoo", "add", run, "--name", "shapes-dcgan").exit_code == 0
+    assert zoo.locate("shapes-dcgan").source == "local"
+    assert zoo.locate("curated:shapes-dcgan").source == "curated"
+    listed = {e["name"]: e for e in json.loads(gan("zoo", "list", "--json").stdout)}
+    assert "hides curated:shapes-dcgan" in listed["shapes-dcgan"]["from"]
+    assert listed["curated:shapes-dcgan"]["where"] == "curated"
+    r = gan("sample", "curated:shapes-dcgan", "-n", 4, "-o", tmp_path / "c.png")
+    assert r.exit_code == 0, r.output
+    r = gan("sample", "curated:nope", "-o", tmp_path / "c.png")
+    assert r.exit_code == 1 and "shapes-dcgan" in r.output
