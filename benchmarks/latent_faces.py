@@ -105,7 +105,7 @@ class Judge(nn.Module):
         return {k: head(h) for k, head in self.heads.items()}
 
 
-def judges(epochs: int = 2, path: Path = JUDGE_FILE) -> tuple[Judge, dict[str, float]]:
+def judges(epochs: int = 6, path: Path = JUDGE_FILE) -> tuple[Judge, dict[str, float]]:
     """The judge and its held-out accuracy per attribute, trained once and kept in `path`."""
     from safetensors.torch import load_file, save_file
 
@@ -122,6 +122,8 @@ def judges(epochs: int = 2, path: Path = JUDGE_FILE) -> tuple[Judge, dict[str, f
         torch.manual_seed(0)
         g = torch.Generator().manual_seed(0)
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        # the last third of the epochs at a tenth of the rate: presentation has subtle cases
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, [max(1, 2 * epochs // 3)], 0.1)
         net.train()
         for _ in range(epochs):
             perm = torch.randperm(TRAIN_N, generator=g)
@@ -133,6 +135,7 @@ def judges(epochs: int = 2, path: Path = JUDGE_FILE) -> tuple[Judge, dict[str, f
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+            sched.step()
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file(net.state_dict(), str(path))
     net.eval()
@@ -291,7 +294,7 @@ def main() -> None:
     p.add_argument("--pool", type=int, default=5000, help="samples to pick exemplars from")
     p.add_argument("--draws", type=int, default=50, help="independent draws of exemplars")
     p.add_argument("--exemplars", default="3,30", help="exemplars per concept, one row each")
-    p.add_argument("--judge-epochs", type=int, default=2)
+    p.add_argument("--judge-epochs", type=int, default=6)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args()

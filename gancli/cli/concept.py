@@ -134,7 +134,10 @@ def add(
         onehot = None
         if k:
             onehot = torch.nn.functional.one_hot(torch.full((len(targets),), fixed), k).float()
-        result = project(model, targets, steps=steps, labels=onehot)
+        from gancli.engine.progress import TaskProgress
+
+        with TaskProgress(f"project {len(targets)} image(s)") as progress:
+            result = project(model, targets, steps=steps, labels=onehot, progress=progress)
         z = result.z
         source["images"] = names
         source["projection_mse"] = [round(float(m), 5) for m in result.mse]

@@ -88,9 +88,13 @@ def project(
         raise GanError(f"--class needs a conditional checkpoint; this one is {variant.name}")
     if model.slim and feature_weight > 0:
         info("this checkpoint is a slim export without its discriminator: matching pixels only")
-    result = run_projection(
-        model, targets, steps, restarts, lr, feature_weight, labels, seed=seed, ema=ema
-    )
+    from gancli.engine.progress import TaskProgress
+
+    with TaskProgress(f"project {len(targets)} image(s)", json_lines=json) as progress:
+        result = run_projection(
+            model, targets, steps, restarts, lr, feature_weight, labels, seed=seed, ema=ema,
+            progress=progress,
+        )  # fmt: skip
     save_latents(output, result.z, prior=variant.hyper.prior)
     if preview and preview != "none":
         pairs = torch.stack([targets, result.images], 1).flatten(0, 1)

@@ -6,6 +6,7 @@ The loop reports every `log_every` steps; only then are losses read back from th
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any
 
@@ -128,12 +129,11 @@ class Clock:
 class TaskProgress:
     """Progress of one long task that is not training (building a data cache, exporting,
     projecting, evaluating): a Rich bar with an ETA on a terminal's stderr, `{"event":
-    "progress", ...}` JSON lines (about every 5% and at the end) with `json_lines`, nothing
-    when quiet or when stderr is not a terminal. Call it as `progress(done, total)`."""
+    "progress", ...}` JSON lines on stderr (about every 5% and at the end) with `json_lines`
+    (stdout keeps the command's one result), nothing when quiet or when stderr is not a
+    terminal. Call it as `progress(done, total)`."""
 
     def __init__(self, what: str, json_lines: bool = False, quiet: bool = False) -> None:
-        import sys
-
         self.what, self.json_lines = what, json_lines and not quiet
         self.live = not quiet and not json_lines and sys.stderr.isatty()
         self._progress: Any = None
@@ -152,12 +152,8 @@ class TaskProgress:
             step = max(1, total // 20)
             if done == total or done // step != self._last:
                 self._last = done // step
-                print(
-                    json.dumps(
-                        {"event": "progress", "task": self.what, "done": done, "total": total}
-                    ),
-                    flush=True,
-                )
+                record = {"event": "progress", "task": self.what, "done": done, "total": total}
+                print(json.dumps(record), file=sys.stderr, flush=True)
         elif self.live:
             if self._progress is None:
                 from rich.console import Console

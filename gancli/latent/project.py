@@ -57,8 +57,10 @@ def project(
     labels: torch.Tensor | None = None,
     seed: int = 0,
     ema: bool = True,
+    progress: Any = None,
 ) -> Projection:
-    """Latents for `targets` (N, C, H, W) in [-1, 1]; conditional models need `labels` (N, K)."""
+    """Latents for `targets` (N, C, H, W) in [-1, 1]; conditional models need `labels` (N, K).
+    `progress(done, steps)` is called as the optimisation goes (every 10 steps and at the end)."""
     if steps < 1 or restarts < 1:
         raise GanError("--steps and --restarts must be at least 1")
     if not (math.isfinite(lr) and lr > 0):
@@ -110,13 +112,15 @@ def project(
                 total = total + 1e-3 * (z.pow(2).mean(1) - 1).pow(2)
             return total
 
-        for _ in range(steps):
+        for i in range(steps):
             opt.zero_grad(set_to_none=True)
             losses().sum().backward()
             opt.step()
             if prior == "uniform":
                 with torch.no_grad():
                     z.clamp_(-1, 1)
+            if progress is not None and ((i + 1) % 10 == 0 or i + 1 == steps):
+                progress(i + 1, steps)
         with torch.no_grad():
             img = variant.generate(z, y, net=G).float()
             mse = (img - target_r).pow(2).flatten(1).mean(1).view(n, restarts)
