@@ -23,6 +23,11 @@ FORMAT = "gancli"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
 STATE_FILE = "state.safetensors"
+SNAPSHOTS = "snapshots"  # train --keep-every keeps step checkpoints in this sub-folder
+
+
+def snapshot_name(step: int) -> str:
+    return f"step_{step:06d}.safetensors"
 
 
 def atomic_write(path: str | os.PathLike, write: Any) -> None:
@@ -125,8 +130,21 @@ def model_metadata(config: dict[str, Any]) -> dict[str, str]:
 
 
 def model_path(path: str | os.PathLike) -> Path:
-    """A run folder or zoo entry stands for the model file inside it."""
+    """A run folder or zoo entry stands for the model file inside it; `RUN@STEP` for the
+    snapshot of that step (train --keep-every)."""
     path = Path(path)
+    text = str(path)
+    if "@" in path.name and not path.exists():
+        run, _, step = text.rpartition("@")
+        if step.isdigit() and Path(run).is_dir():
+            kept = Path(run) / SNAPSHOTS / snapshot_name(int(step))
+            if not kept.exists():
+                steps = sorted(
+                    int(p.stem[5:]) for p in (Path(run) / SNAPSHOTS).glob("step_*.safetensors")
+                )
+                have = ", ".join(map(str, steps)) if steps else "none (train with --keep-every N)"
+                raise GanError(f"{run} has no snapshot of step {step}; snapshots: {have}")
+            return kept
     if path.is_dir():
         inner = path / MODEL_FILE
         if not inner.exists():

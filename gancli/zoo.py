@@ -2,7 +2,8 @@
 
 CKPT resolves, in this order:
 
-1. a path: a `.safetensors` file, or a run folder / zoo entry folder holding `model.safetensors`;
+1. a path: a `.safetensors` file, or a run folder / zoo entry folder holding `model.safetensors`
+   (`RUN@STEP`: the snapshot `gan train --keep-every` kept of that step);
 2. a name in the local zoo (`$GAN_ZOO`, else the platform's user data folder, `gancli/zoo`);
 3. a name in the curated zoo shipped with gancli (a `zoo/` folder, one folder per entry);
 4. `hf://owner/repo[@revision]`: downloaded through huggingface_hub's cache, every file checked
@@ -226,6 +227,9 @@ def locate(ckpt: str) -> Located:
         return Located(model_path(folder), "hf", f"{repo_id}@{commit}")
     path = Path(ckpt).expanduser()
     if path.exists():
+        return Located(model_path(path), "path")
+    run, at, step = str(path).rpartition("@")
+    if at and step.isdigit() and Path(run).is_dir():  # RUN@STEP: a kept snapshot
         return Located(model_path(path), "path")
     if _looks_like_path(ckpt):
         hint = ""

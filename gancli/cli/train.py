@@ -214,6 +214,13 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         checkpoint_every: Annotated[
             int, typer.Option(help="Write a checkpoint every N steps.")
         ] = DEFAULTS.checkpoint_every,
+        keep_every: Annotated[
+            int | None,
+            typer.Option(
+                help="Also keep the checkpoint of every N-th step in RUN/snapshots/, to go back "
+                "to it: gan sample RUN@STEP."
+            ),
+        ] = DEFAULTS.keep_every,
         log_every: Annotated[
             int, typer.Option(help="Report losses every N steps.")
         ] = DEFAULTS.log_every,
@@ -312,6 +319,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             sample_every=sample_every,
             checkpoint_every=checkpoint_every,
             log_every=log_every,
+            keep_every=keep_every,
             seed=seed,
             device=device,
             precision=precision,

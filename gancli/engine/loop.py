@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -23,11 +24,13 @@ from gancli import __version__, variants
 from gancli.augment import parse_policy
 from gancli.checkpoint import (
     MODEL_FILE,
+    SNAPSHOTS,
     STATE_FILE,
     atomic_write,
     load_state,
     read_checkpoint,
     save_state,
+    snapshot_name,
 )
 from gancli.engine.batcher import Batcher, shuffle_order
 from gancli.engine.device import (
@@ -95,6 +98,20 @@ def _set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["cpu"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def keep_snapshot(model_file: Path, step: int) -> Path:
+    """A copy of the checkpoint just written, as `snapshots/step_NNNNNN.safetensors` beside it
+    (`gan sample RUN@STEP` reads it); written under a temporary name and renamed."""
+    import shutil
+
+    folder = model_file.parent / SNAPSHOTS
+    folder.mkdir(exist_ok=True)
+    dest = folder / snapshot_name(step)
+    tmp = dest.with_name(dest.name + ".part")
+    shutil.copyfile(model_file, tmp)
+    os.replace(tmp, dest)
+    return dest
 
 
 PLAN_STEPS = 10  # the projected time is measured over the first steps of a run
@@ -178,6 +195,7 @@ class Trainer:
                 "epochs",
                 "sample_every",
                 "checkpoint_every",
+                "keep_every",
                 "log_every",
                 "device",
                 "compile",
@@ -520,10 +538,14 @@ class Trainer:
                     )
                 if (self.step % opts.sample_every == 0 or done) and dist.is_main:
                     rep.event("samples", path=str(self.save_grid()))
-                if due_ckpt:
+                keep = bool(opts.keep_every) and self.step % opts.keep_every == 0
+                if due_ckpt or keep:
                     path = self.save()
                     last_good = self.step
                     rep.event("checkpoint", path=str(path), step=self.step)
+                    if keep and dist.is_main:
+                        kept = keep_snapshot(path, self.step)
+                        rep.event("snapshot", path=str(kept), step=self.step)
             entry = self.register()
             if entry is not None:
                 rep.event("zoo", entry=entry.name, path=str(entry.path))

@@ -1,0 +1,38 @@
+"""train --keep-every keeps step checkpoints that RUN@STEP names."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+from typer.testing import CliRunner
+
+from gancli.cli import app
+from gancli.engine.loop import Trainer
+from tests.conftest import tiny_options
+
+runner = CliRunner()
+
+
+def test_keep_every_keeps_snapshots_that_run_at_step_names(tmp_path, capsys):
+    run = tmp_path / "run"
+    Trainer(tiny_options(run, steps=4, keep_every=2), json_lines=True).run()
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["step"] for e in events if e["event"] == "snapshot"] == [2, 4]
+    kept = sorted(p.name for p in (run / "snapshots").iterdir())
+    assert kept == ["step_000002.safetensors", "step_000004.safetensors"]
+    assert (run / "snapshots" / kept[-1]).read_bytes() == (run / "model.safetensors").read_bytes()
+    # the snapshot of step 2 is an earlier model: its samples differ from the final one's
+    for name in ("run@2", "run@4", "run"):
+        r = runner.invoke(
+            app, ["sample", str(tmp_path / name), "-n", "4", "-o", str(tmp_path / f"{name}.png")]
+        )
+        assert r.exit_code == 0, r.output
+    grids = {n: np.asarray(Image.open(tmp_path / f"{n}.png")) for n in ("run@2", "run@4", "run")}
+    assert np.array_equal(grids["run@4"], grids["run"])
+    assert not np.array_equal(grids["run@2"], grids["run"])
+    r = runner.invoke(app, ["info", str(run) + "@2", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["steps"] == 2
+    r = runner.invoke(app, ["sample", str(run) + "@3", "-o", str(tmp_path / "x.png")])
+    assert r.exit_code == 1 and "snapshots: 2, 4" in r.output
