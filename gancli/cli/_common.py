@@ -173,6 +173,21 @@ def reflow_help(app: Any) -> None:
             reflow_help(group.typer_instance)
 
 
+def shows_progress(fn: Any) -> Any:
+    """A command whose long library loops (a classifier's training, drawing samples, feature
+    extraction) show progress bars with an ETA on a terminal, JSON lines on stderr with --json."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from gancli.engine.progress import TaskProgress
+
+        with TaskProgress(fn.__name__, json_lines=bool(kwargs.get("json"))):
+            return fn(*args, **kwargs)
+
+    return run
+
+
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 

@@ -16,6 +16,7 @@ from gancli.cli._common import (
     SeedOpt,
     check_fits_in_memory,
     info,
+    shows_progress,
     table_console,
 )
 from gancli.errors import GanError
@@ -35,6 +36,7 @@ _FEATURES_HELP = (
 )
 
 
+@shows_progress
 def evaluate(
     ckpt: Annotated[
         str | None,

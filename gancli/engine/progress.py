@@ -5,6 +5,7 @@ The loop reports every `log_every` steps; only then are losses read back from th
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sys
 import time
@@ -126,6 +127,17 @@ class Clock:
         return rate
 
 
+_SINK: contextvars.ContextVar[Any] = contextvars.ContextVar("gancli_progress", default=None)
+
+
+def report(what: str, done: int, total: int) -> None:
+    """Progress of a long library loop (a classifier's training, drawing samples, features):
+    shown by the TaskProgress a command opened with `shown_by`, else nothing. Cheap to call."""
+    sink = _SINK.get()
+    if sink is not None:
+        sink.task(what)(done, total)
+
+
 class TaskProgress:
     """Progress of one long task that is not training (building a data cache, exporting,
     projecting, evaluating): a Rich bar with an ETA on a terminal's stderr, `{"event":
@@ -141,11 +153,28 @@ class TaskProgress:
         self._last = -1
 
     def __enter__(self) -> TaskProgress:
+        self._token = _SINK.set(self)  # library loops report here (see `report`)
+        self._tasks: dict[str, TaskProgress] = {}
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        _SINK.reset(self._token)
+        for t in self._tasks.values():
+            t.close()
+        self.close()
+
+    def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
+
+    def task(self, what: str) -> TaskProgress:
+        """A bar of its own for one phase of the command (same output mode)."""
+        if what not in self._tasks:
+            sub = TaskProgress(what, self.json_lines, not (self.live or self.json_lines))
+            sub._tasks = {}
+            self._tasks[what] = sub
+        return self._tasks[what]
 
     def __call__(self, done: int, total: int) -> None:
         if self.json_lines:

@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from gancli.engine.progress import report
+
 
 class SmallCNN(nn.Module):
     """Two conv blocks, global pooling to 4x4, a 128-d feature layer, K logits; any image size."""
@@ -53,8 +55,10 @@ def train_classifier(
     labels = labels.to(device)
     n = len(data)
     net.train()
-    for _ in range(epochs):
+    per_epoch = max(1, n // batch_size)
+    for epoch in range(epochs):
         perm = torch.randperm(n, generator=g)
+        report("training the classifier", epoch * per_epoch, epochs * per_epoch)
         for i in range(0, n - batch_size + 1, batch_size):
             idx = perm[i : i + batch_size].to(device)
             xb = data[idx]
@@ -64,6 +68,7 @@ def train_classifier(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+    report("training the classifier", epochs * per_epoch, epochs * per_epoch)
     return net.eval()
 
 

@@ -117,12 +117,17 @@ class Extractor:
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> Features:
+        from gancli.engine.progress import report
+
         feats, logits = [], []
+        what = f"{self.name} features"
         for i in range(0, len(x), self.batch_size):
+            report(what, i, len(x))
             f, lg = self.forward(x[i : i + self.batch_size].to(self.device))
             feats.append(f.float().cpu())
             if lg is not None:
                 logits.append(lg.float().cpu())
+        report(what, len(x), len(x))
         width = self.info.get("dim", 0)
         return Features(
             torch.cat(feats) if feats else torch.empty(0, width),

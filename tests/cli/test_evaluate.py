@@ -243,3 +243,12 @@ def test_results_reach_the_zoo_entrys_card(tmp_path, monkeypatch):
     assert str(entry / "README.md") in out["outputs"] and (entry / "metrics.json").is_file()
     card = (entry / "README.md").read_text()
     assert "fid" in card.lower()  # the card's metrics table and front matter carry it
+
+
+def test_json_progress_goes_to_stderr_and_stdout_stays_one_object(run, tmp_path):
+    r = gan("evaluate", run, *OFFLINE, "-n", "200", "-m", "fid", "--out-dir", tmp_path, "--json")
+    assert r.exit_code == 0, r.output
+    json.loads(r.stdout)  # one document
+    events = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
+    drawn = [e for e in events if e["event"] == "progress" and e["task"] == "drawing samples"]
+    assert drawn and drawn[-1]["done"] == drawn[-1]["total"] == 200
