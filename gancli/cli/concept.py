@@ -155,8 +155,27 @@ def add(
     info(f"concept {name!r} saved in {store.path} ({len(store.names)} concept(s))")
 
 
+def seeds_text(seeds: list[int], limit: int | None = 8) -> str:
+    """Seeds as ranges where they run on (0-9,12), cut after `limit` parts with a count."""
+    parts: list[str] = []
+    i = 0
+    while i < len(seeds):
+        j = i
+        while j + 1 < len(seeds) and seeds[j + 1] == seeds[j] + 1:
+            j += 1
+        parts.append(str(seeds[i]) if j == i else f"{seeds[i]}-{seeds[j]}")
+        i = j + 1
+    if limit is not None and len(parts) > limit:
+        return ",".join(parts[:limit]) + f",... ({len(seeds)} seeds; --all for every one)"
+    return ",".join(parts)
+
+
 @app.command("list")
-def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
+def list_(
+    ckpt: CkptOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every exemplar seed, however many.")] = False,
+    json: JsonOpt = False,
+) -> None:
     """The checkpoint's concepts and where each came from."""
     model, store, _ = open_concepts(ckpt)
     rows = [{"name": c.name, **c.source} for c in store.concepts.values()]
@@ -173,7 +192,7 @@ def list_(ckpt: CkptOpt = None, json: JsonOpt = False) -> None:
     table = Table("name", "from", "created")
     for r in rows:
         how = (
-            f"seeds {','.join(map(str, r['seeds']))}"
+            f"seeds {seeds_text(r['seeds'], None if all_ else 8)}"
             if "seeds" in r
             else f"{len(r['images'])} image(s)"
             if "images" in r

@@ -546,3 +546,15 @@ def test_concept_images_take_several_files_after_one_flag(dcgan_run, tmp_path):
     assert r.exit_code == 0, r.output
     listed = json.loads(gan("concept", "list", "-c", ck, "--json").stdout)["concepts"]
     assert [len(c["images"]) for c in listed if c["name"] == "three"] == [3]
+
+
+def test_concept_list_keeps_long_seed_lists_short(dcgan_run):
+    ck = str(dcgan_run)
+    seeds = ",".join(str(s) for s in range(0, 60, 2))
+    assert gan("concept", "add", "many", "-c", ck, "--seeds", seeds, "--replace").exit_code == 0
+    r = gan("concept", "list", "-c", ck)
+    assert r.exit_code == 0, r.output
+    line = next(line for line in r.stdout.splitlines() if " many " in line)
+    assert "(30 seeds; --all for every one)" in line and "58" not in line
+    r = gan("concept", "list", "-c", ck, "--all")
+    assert "58" in next(line for line in r.stdout.splitlines() if " many " in line)
