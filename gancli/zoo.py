@@ -20,6 +20,7 @@ write leaves the zoo as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
 import json
@@ -28,7 +29,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -345,22 +346,42 @@ def add(
     """Copy `model_file` (and its concepts, metrics and sample grid) into the zoo as `name`.
 
     The card is written from the model unless `keep_card` and a README.md is beside it."""
-    from gancli import describe, modelcard
+    from gancli import describe
 
     check_name(name)
     describe.read_config(model_file)  # refuse a broken model before touching the zoo
     files = {**_entry_sources(model_file, samples, keep_card), **(extra or {})}
+    return _install(name, lambda tmp: _write_entry(tmp, name, files, origin), replace)
 
-    def write(tmp: Path) -> None:
-        for dst, src in files.items():
-            shutil.copyfile(src, tmp / dst)
-        if CARD_FILE not in files:
-            summary = describe.summarize(tmp / MODEL_FILE)
-            card = modelcard.render(summary, name, samples=SAMPLES_FILE in files)
-            (tmp / CARD_FILE).write_text(card, encoding="utf-8")
-        (tmp / ORIGIN_FILE).write_text(json.dumps({**origin, "added": _now()}, indent=1) + "\n")
 
-    return _install(name, write, replace)
+def _write_entry(tmp: Path, name: str, files: dict[str, Path], origin: dict[str, Any]) -> None:
+    """The files of an entry called `name` into the folder `tmp`, with a card if none is given."""
+    from gancli import describe, modelcard
+
+    for dst, src in files.items():
+        shutil.copyfile(src, tmp / dst)
+    if CARD_FILE not in files:
+        summary = describe.summarize(tmp / MODEL_FILE)
+        card = modelcard.render(summary, name, samples=SAMPLES_FILE in files)
+        (tmp / CARD_FILE).write_text(card, encoding="utf-8")
+    (tmp / ORIGIN_FILE).write_text(json.dumps({**origin, "added": _now()}, indent=1) + "\n")
+
+
+@contextlib.contextmanager
+def staged(path: Path) -> Iterator[Entry]:
+    """A run folder or model file as a zoo entry in a temporary folder (for a push), named
+    after the run folder or the file; the zoo itself is not touched."""
+    from gancli import describe
+
+    model_file = model_path(path)
+    name = safe_name(model_file.parent.name if model_file.name == MODEL_FILE else model_file.stem)
+    describe.read_config(model_file)
+    files = _entry_sources(model_file, latest_grid(model_file.parent), with_card=False)
+    with tempfile.TemporaryDirectory(prefix="gancli-push-") as tmp:
+        folder = Path(tmp) / name
+        folder.mkdir()
+        _write_entry(folder, name, files, {"source": "add", "path": str(path)})
+        yield Entry(name, folder)
 
 
 def refresh_card(folder: Path) -> bool:

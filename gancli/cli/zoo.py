@@ -31,19 +31,17 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Replace what is already
 
 
 def _same_weights(a: Any, b: Any) -> bool:
-    """Whether two model files hold the same bytes (a model pushed and pulled back)."""
-    import hashlib
-
-    def digest(path: Any) -> str:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+    """Whether two model files hold the same tensors (a model pushed and pulled back: a push
+    rewrites the metadata, for one thing to leave out local paths, but not the weights)."""
+    import torch
+    from safetensors import safe_open
 
     try:
-        return a.stat().st_size == b.stat().st_size and digest(a) == digest(b)
-    except OSError:
+        with safe_open(str(a), framework="pt") as fa, safe_open(str(b), framework="pt") as fb:
+            if set(fa.keys()) != set(fb.keys()):
+                return False
+            return all(torch.equal(fa.get_tensor(k), fb.get_tensor(k)) for k in fa.keys())
+    except Exception:  # unreadable: not the same model as far as a pull can tell
         return False
 
 
@@ -352,18 +350,24 @@ def push(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Upload an entry to the Hugging Face Hub as one commit.
+    """Upload a zoo entry, a run folder or a model file to the Hugging Face Hub as one commit.
 
     The commit holds model.safetensors, a model card with the metrics, the sample grid and the
     concepts. It needs a token with write access (hf auth login, or HF_TOKEN), which is never
     printed."""
+    import contextlib
+    from pathlib import Path
+
     from gancli import hub, zoo
 
-    entry = zoo.get(name)
     repo_id, at = hub.parse(repo)
     if at and revision and at != revision:
         raise GanError(f"{repo} names revision {at} and --revision says {revision}: pick one")
-    result = hub.push(entry.path, entry.name, repo_id, at or revision, private, message)
+    is_path = not zoo.NAME_RE.fullmatch(name) or (
+        Path(name).exists() and zoo.local_entries().get(name) is None
+    )
+    with zoo.staged(Path(name)) if is_path else contextlib.nullcontext(zoo.get(name)) as entry:
+        result = hub.push(entry.path, entry.name, repo_id, at or revision, private, message)
     if json:
         _print_json(result)
     else:

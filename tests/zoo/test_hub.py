@@ -118,8 +118,9 @@ def test_push_then_pull_round_trip(pushed, hub, zoo_dir):
     assert f"hf://{pushed}@main" in out and "red" in out
     assert "already" in ok(gan("zoo", "pull", pushed, "--name", "copy"))
     before = sha256(zoo_dir / "tiny" / "model.safetensors")
-    one_line_error(gan("zoo", "pull", pushed, "--name", "tiny"), "already has 'tiny'", "--force")
-    assert sha256(zoo_dir / "tiny" / "model.safetensors") == before  # nothing overwritten
+    # the local model it was pushed from has the same weights: no clash, nothing overwritten
+    assert "already holds these weights" in ok(gan("zoo", "pull", pushed, "--name", "tiny"))
+    assert sha256(zoo_dir / "tiny" / "model.safetensors") == before
 
 
 def test_hf_ckpt_works_everywhere_and_offline_uses_the_cache(pushed, hub, tmp_path, monkeypatch):
@@ -279,3 +280,23 @@ def test_a_card_without_the_marker_is_pushed_as_written(hub, trained, zoo_dir):
     assert "# My own words" in card and "library_name: gancli" in card
     assert "- mine\n- gan\n- dcgan\n" in card
     assert (zoo_dir / "tiny" / "README.md").read_text().startswith("---\ntags: [mine]")
+
+
+def test_push_a_run_folder_then_pull_it_back_over_the_same_weights(hub, trained, zoo_dir, tmp_path):
+    run = tmp_path / "my-run"
+    shutil.copytree(trained, run)
+    ok(gan("zoo", "push", run, "dave/my-run"))  # a folder, as Hub users push folders
+    assert not (zoo_dir / "my-run").exists()  # the zoo is not touched by a push
+    ok(gan("zoo", "pull", "dave/my-run", "--name", "copy"))
+    from safetensors.torch import load_file
+
+    pulled = load_file(zoo_dir / "copy" / "model.safetensors")
+    local = load_file(run / "model.safetensors")
+    assert set(pulled) == set(local) and all((pulled[k] == local[k]).all() for k in local)
+    card = (zoo_dir / "copy" / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: gancli") and "my-run" in card
+    ok(gan("zoo", "push", run / "model.safetensors", "dave/as-file"))
+    # the model is in the zoo under the same name from training: pulling it back is no clash
+    ok(gan("zoo", "add", run, "--name", "my-run"))
+    out = ok(gan("zoo", "pull", "dave/my-run"))
+    assert "already holds these weights" in out
