@@ -18,12 +18,14 @@ from gancli.cli._common import (
     check_fits_in_memory,
     class_index,
     info,
+    shows_progress,
 )
 from gancli.errors import GanError
 
 ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
 
 
+@shows_progress
 def sample(
     ckpt: CkptArg,
     n: Annotated[
@@ -253,7 +255,7 @@ def sample(
                 )
                 yield encode_pngs, (str(out_dir), names[part], to_uint8_images(images))
 
-        run_jobs(jobs(), pool)
+        run_jobs(jobs(), pool, total=len(names))
         written.append(str(out_dir))
     if json:
         import json as _json
@@ -332,14 +334,27 @@ def png_workers(n: int, workers: int | None) -> int:
     return workers
 
 
-def run_jobs(jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers: int) -> None:
+def run_jobs(
+    jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers: int, total: int = 0
+) -> None:
     """Run each (function, args) job as it comes: here, or in a pool of `workers` processes
     (PNG encoding is CPU-bound Python + zlib, so threads would queue on the GIL for small
     images) while this process prepares the next ones; at most two jobs per worker wait in
-    the queue, so memory stays bounded whatever the number of images."""
+    the queue, so memory stays bounded whatever the number of images. Each job returns how
+    many images it wrote; with `total`, progress is reported as they land."""
+    from gancli.engine.progress import report
+
+    written = 0
+
+    def landed(count: int) -> None:
+        nonlocal written
+        written += count
+        if total:
+            report("writing PNGs", written, total)
+
     if workers == 0:
         for fn, args in jobs:
-            fn(*args)
+            landed(fn(*args))
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -353,10 +368,10 @@ def run_jobs(jobs: Iterable[tuple[Callable[..., int], tuple[Any, ...]]], workers
                 if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in done:
-                        f.result()
+                        landed(f.result())
                 pending.add(pool.submit(fn, *args))
             for f in pending:
-                f.result()
+                landed(f.result())
         except BaseException:
             for f in pending:
                 f.cancel()

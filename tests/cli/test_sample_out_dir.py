@@ -41,3 +41,21 @@ def test_workers_must_not_be_negative(tiny_run, tmp_path):
         app, ["sample", str(tiny_run), "-n", "3", "--out-dir", str(tmp_path), "--workers", "-1"]
     )
     assert r.exit_code == 1 and "--workers" in r.output
+
+
+def test_writing_a_folder_reports_progress(tiny_run, tmp_path):
+    import json
+
+    r = runner.invoke(
+        app,
+        ["sample", str(tiny_run), "-n", "30", "--batch-size", "7", "--workers", "0",
+         "--out-dir", str(tmp_path / "d"), "--json"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    json.loads(r.stdout)  # the result, alone on stdout
+    done = [
+        json.loads(line)["done"]
+        for line in r.stderr.splitlines()
+        if line.startswith("{") and '"writing PNGs"' in line
+    ]
+    assert done and done == sorted(done) and done[-1] == 30
