@@ -333,14 +333,18 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             extra=extra,
         )
         json_lines = json or not stdout_is_terminal()
+        from gancli.engine.progress import TaskProgress
+
         try:
-            trainer = Trainer(
-                opts,
-                json_lines=json_lines,
-                quiet=quiet,
-                on_warning=lambda m: info(f"warning: {m}"),
-            )
-            path = trainer.run()
+            # a data set built on first use (a folder decoded, synthfaces drawn) shows progress
+            with TaskProgress("train", json_lines=json_lines, quiet=quiet):
+                trainer = Trainer(
+                    opts,
+                    json_lines=json_lines,
+                    quiet=quiet,
+                    on_warning=lambda m: info(f"warning: {m}"),
+                )
+                path = trainer.run()
         except (NonFinite, Interrupted) as e:
             # Every rank stops on these together; rank 0 alone says why.
             if env_rank() == 0:

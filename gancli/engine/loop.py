@@ -43,7 +43,7 @@ from gancli.engine.device import (
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
-from gancli.engine.progress import Clock, Reporter
+from gancli.engine.progress import Clock, Reporter, report
 from gancli.errors import GanError, Interrupted
 from gancli.recent import remember
 from gancli.render import picture, save_image
@@ -219,7 +219,13 @@ class Trainer:
         # The first process on each machine builds the data cache; the others then read it.
         if self.dist.local_rank != 0:
             self.dist.barrier()
-        self.data = load_data(opts.data, image_size=opts.image_size, channels=opts.channels, seed=0)
+        self.data = load_data(
+            opts.data,
+            image_size=opts.image_size,
+            channels=opts.channels,
+            seed=0,
+            progress=lambda done, total: report("preparing the data", done, total),
+        )
         if self.dist.local_rank == 0:
             self.dist.barrier()
         if self.data.skipped:

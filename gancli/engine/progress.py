@@ -92,10 +92,10 @@ def _shown(name: str, fields: dict[str, Any]) -> dict[str, Any]:
         )
         widths = fields.get("widths") or {}
         params = fields.get("params") or {}
-        shown["nets"] = ", ".join(
-            f"{'G' if k == 'generator' else 'D' if k == 'discriminator' else k}"
-            + (f" width {widths[k]}" if k in widths else "")
-            + f" {params[k] / 1e6:.2f}M params"
+        shown["nets"] = "; ".join(
+            f"{'G' if k == 'generator' else 'D' if k == 'discriminator' else k}: "
+            + (f"width {widths[k]}, " if k in widths else "")
+            + f"{params[k] / 1e6:.2f}M params"
             for k in params
         )
     if name == "plan":
@@ -208,3 +208,5 @@ class TaskProgress:
                 self._progress.start()
                 self._task = self._progress.add_task("", total=total)
             self._progress.update(self._task, completed=done, total=total)
+            if done >= total:  # finished: make way for the next display (one live at a time)
+                self.close()

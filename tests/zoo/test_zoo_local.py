@@ -88,8 +88,10 @@ def test_names_are_checked(zoo_dir, trained, tmp_path):
     one_line_error(gan("sample", "two words"), "not a zoo name")
     assert zoo.safe_name("my run (copy)") == "my-run-copy"
     # A run folder where an entry's name belongs: say how to make it one; touch nothing.
-    one_line_error(gan("zoo", "push", trained, "alice/x"), "is a path, not a zoo entry", "zoo add")
     one_line_error(gan("zoo", "rm", trained, "--yes"), "is a path, not a zoo entry")
+    # a run folder is pushed as it is (offline here: the Hub step refuses), the zoo untouched
+    one_line_error(gan("zoo", "push", trained, "alice/x"), "cannot push to alice/x")
+    assert not zoo_dir.exists()
     assert (trained / "model.safetensors").exists()
 
 
