@@ -124,6 +124,7 @@ def test_resolution_order_and_closest_names(zoo_dir, trained, tmp_path, monkeypa
     rows = {row["name"]: row["where"] for row in json.loads(r.output)}
     assert rows == {
         "alpha": "local",
+        "curated:alpha": "curated",  # the curated model the local one hides, still reachable
         "beta": "curated",
         "mnist5k-dcgan": "curated",
         "mnist5k-infogan": "curated",
