@@ -221,6 +221,21 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
                 "to it: gan sample RUN@STEP."
             ),
         ] = DEFAULTS.keep_every,
+        eval_every: Annotated[
+            int | None,
+            typer.Option(
+                help="Every N steps, compute --eval-metrics of the EMA generator in features "
+                "that need no download (a classifier of the data's labels, else pixels) into "
+                "metrics.jsonl; each evaluated step is kept, and the best is named at the end."
+            ),
+        ] = DEFAULTS.eval_every,
+        eval_metrics: Annotated[
+            str | None,
+            typer.Option(help="Metrics for --eval-every, e.g. fid,kid,pr (default: fid)."),
+        ] = DEFAULTS.eval_metrics,
+        eval_samples: Annotated[
+            int, typer.Option(help="Samples per --eval-every evaluation.")
+        ] = DEFAULTS.eval_samples,
         log_every: Annotated[
             int, typer.Option(help="Report losses every N steps.")
         ] = DEFAULTS.log_every,
@@ -320,6 +335,9 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             checkpoint_every=checkpoint_every,
             log_every=log_every,
             keep_every=keep_every,
+            eval_every=eval_every,
+            eval_metrics=eval_metrics,
+            eval_samples=eval_samples,
             seed=seed,
             device=device,
             precision=precision,

@@ -196,6 +196,9 @@ class Trainer:
                 "sample_every",
                 "checkpoint_every",
                 "keep_every",
+                "eval_every",
+                "eval_metrics",
+                "eval_samples",
                 "log_every",
                 "device",
                 "compile",
@@ -300,6 +303,11 @@ class Trainer:
         )
         self.total = self._total_steps()
         self.step = 0
+        self.watch = None
+        if opts.eval_every:
+            from gancli.engine.watch import Watch
+
+            self.watch = Watch(self.data, opts.eval_metrics, opts.eval_samples, seed=0)
         if resume_ckpt is not None:
             self._restore(resume_ckpt.path.parent / STATE_FILE, resume_ckpt.step)
         # Fixed latents for the progress grids, from their own generator: drawing them does not
@@ -419,6 +427,18 @@ class Trainer:
                 for s, h in handlers.items():
                     signal.signal(s, h)
             self.dist.close()
+
+    def _evaluate(self, rep: Any, metrics: Any) -> None:
+        """--eval-every: the metrics of the EMA generator at this step, into metrics.jsonl and
+        the progress output."""
+        assert self.watch is not None
+        was = self.variant.generator.training
+        values = self.watch(self.model, self.step)
+        self.variant.generator.train(was)
+        record = {"event": "eval", "step": self.step, "features": self.watch.features, **values}
+        metrics.write(json.dumps(record) + "\n")
+        metrics.flush()
+        rep.event("eval", **{k: v for k, v in record.items() if k != "event"})
 
     def _stopping(self) -> bool:
         """A stop signal, as every rank agrees on it (one process: as this process saw it)."""
@@ -544,7 +564,9 @@ class Trainer:
                     )
                 if (self.step % opts.sample_every == 0 or done) and dist.is_main:
                     rep.event("samples", path=str(self.save_grid()))
-                keep = bool(opts.keep_every) and self.step % opts.keep_every == 0
+                due_eval = self.watch is not None and (self.step % opts.eval_every == 0 or done)
+                # an evaluated step is kept, so that the best one can be gone back to
+                keep = due_eval or (bool(opts.keep_every) and self.step % opts.keep_every == 0)
                 if due_ckpt or keep:
                     path = self.save()
                     last_good = self.step
@@ -552,6 +574,14 @@ class Trainer:
                     if keep and dist.is_main:
                         kept = keep_snapshot(path, self.step)
                         rep.event("snapshot", path=str(kept), step=self.step)
+                if due_eval and dist.is_main:
+                    self._evaluate(rep, metrics)
+            best = self.watch.best if self.watch is not None else None
+            if best is not None and dist.is_main:
+                rep.event(
+                    "best", step=best.step, metric=best.metric, value=best.value,
+                    checkpoint=f"{self.out}@{best.step}",
+                )  # fmt: skip
             entry = self.register()
             if entry is not None:
                 rep.event("zoo", entry=entry.name, path=str(entry.path))

@@ -37,6 +37,9 @@ class TrainOptions:
     sample_every: int = 500
     checkpoint_every: int = 1000
     keep_every: int | None = None  # also keep the checkpoint of every N-th step (snapshots/)
+    eval_every: int | None = None  # metrics of the EMA generator every N steps (engine.watch)
+    eval_metrics: str | None = None  # e.g. "fid,kid"; None: engine.watch.DEFAULT_METRICS
+    eval_samples: int = 2000
     log_every: int = 50
     seed: int = 0
     device: str = "auto"
@@ -74,7 +77,8 @@ def check_options(opts: TrainOptions) -> None:
     the data loader check what depends on them (image sizes, channels). The augmentation
     policy is normalised in place, as the run saves it."""
     at_least_one = ("steps", "batch_size", "n_critic", "z_dim", "width", "image_size")
-    for key in at_least_one + ("sample_every", "checkpoint_every", "log_every", "keep_every"):
+    checked = ("sample_every", "checkpoint_every", "log_every", "keep_every", "eval_every")
+    for key in at_least_one + checked + ("eval_samples",):
         value = getattr(opts, key)
         if value is not None and (isinstance(value, bool) or value < 1):
             raise GanError(f"{_flag(key)} must be at least 1; got {value}")

@@ -68,6 +68,8 @@ class Reporter:
         "{nets}) -> {out}",
         "plan": "projected {duration} for the remaining steps ({seconds_per_step:.2f} s/step){hint}",
         "checkpoint": "step {step}: saved {path}",
+        "eval": "step {step}: {values} ({features} features)",
+        "best": "best {metric} {value:.4g} at step {step}: {checkpoint}",
     }
 
     def event(self, name: str, **fields: Any) -> None:
@@ -98,6 +100,9 @@ def _shown(name: str, fields: dict[str, Any]) -> dict[str, Any]:
             + f"{params[k] / 1e6:.2f}M params"
             for k in params
         )
+    if name == "eval":
+        skip = ("step", "features")
+        shown["values"] = ", ".join(f"{k} {v:.4g}" for k, v in fields.items() if k not in skip)
     if name == "plan":
         minutes = round(fields["projected_s"] / 60)
         shown["duration"] = (
