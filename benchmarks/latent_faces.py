@@ -218,10 +218,17 @@ def measure(run: Path, net: Judge, pool: int, draws: int, counts: list[int]) -> 
         sure = prob > CONFIDENT
         readout[attr] = linear_readout(z_pool[sure], cls[sure]) + (int(sure.sum()),)
     shares = {attr: np.bincount(verdict[attr][0], minlength=3) / pool for attr in JUDGED}
+    print(
+        f"{run.name}: confirmed exemplars " + ", ".join(f"{k} {len(v)}" for k, v in pools.items())
+    )
     rows: dict = {}
     figure = []
     for analogy, (terms, target) in ANALOGIES.items():
         for count in counts:
+            short = [name for name, _ in terms if len(pools[name]) < count]
+            if short:  # too few confident samples of a concept: say so rather than guess
+                print(f"{run.name}: {analogy!r}, {count} exemplars: too few of {short}")
+                continue
             for renorm in (False, True):
                 rng = np.random.default_rng(0)
                 both, centre, pixels = [], [], []

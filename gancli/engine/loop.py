@@ -310,6 +310,11 @@ class Trainer:
             self.watch = Watch(self.data, opts.eval_metrics, opts.eval_samples, seed=0)
         if resume_ckpt is not None:
             self._restore(resume_ckpt.path.parent / STATE_FILE, resume_ckpt.step)
+            if self.step > self.total:
+                raise GanError(
+                    f"{resume_ckpt.path.parent} is already at step {self.step}, past --steps "
+                    f"{self.total}; an earlier step is a snapshot (RUN@STEP, train --keep-every)"
+                )
         # Fixed latents for the progress grids, from their own generator: drawing them does not
         # disturb the training RNG, so grids never change what a run computes.
         self.fixed_z = self.variant.sample_z(
@@ -478,6 +483,7 @@ class Trainer:
                 },
                 **({"processes": dist.world} if dist.enabled else {}),
             )
+            started = self.step
             planned_at = self.step + PLAN_STEPS
             plan_clock = time.perf_counter()
             G.train()
@@ -576,6 +582,10 @@ class Trainer:
                         rep.event("snapshot", path=str(kept), step=self.step)
                 if due_eval and dist.is_main:
                     self._evaluate(rep, metrics)
+            if self.step == started and self.opts.resume:
+                # nothing left to train: the run now ends here (a shortened --steps is saved,
+                # so the checkpoint says how it was made)
+                self.save()
             best = self.watch.best if self.watch is not None else None
             if best is not None and dist.is_main:
                 rep.event(

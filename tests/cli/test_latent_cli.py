@@ -148,7 +148,7 @@ def test_interpolate_walks_a_code_with_the_noise_fixed(tmp_path):
         (["--from", "3", "--to", "4", "--through", "1,2"], "pick one"),
         (["-o", "walk.bmp"], ".png, .jpg, .webp, .gif file"),
         (["--format", "gif", "-o", "walk.png"], "does not match"),
-        (["--through", "3,x"], "comma-separated"),
+        (["--through", "3,x"], "seeds and ranges like 3,9,14"),
         (["--method", "cubic"], "unknown --method"),
         (["--walk", "c1"], "no latent codes"),
         (["--truncation", "0.7"], "normal priors"),

@@ -27,6 +27,7 @@ def test_builtin_names_sorted_and_complete():
         "mnist",
         "fashion-mnist",
         "cifar10",
+        "synthfaces",
         "shapes",
         "ring8",
         "grid25",

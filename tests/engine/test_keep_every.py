@@ -36,3 +36,31 @@ def test_keep_every_keeps_snapshots_that_run_at_step_names(tmp_path, capsys):
     assert r.exit_code == 0 and json.loads(r.stdout)["steps"] == 2
     r = runner.invoke(app, ["sample", str(run) + "@3", "-o", str(tmp_path / "x.png")])
     assert r.exit_code == 1 and "snapshots: 2, 4" in r.output
+
+
+def test_resume_with_the_steps_already_done_ends_the_run_there(tmp_path):
+    """A 4-step run's checkpoint at step 2, resumed with --steps 2, becomes the checkpoint of
+    a 2-step run: the same weights as a run trained for 2 steps, saying so in its config."""
+    import shutil
+
+    from gancli.checkpoint import read_checkpoint
+    from gancli.errors import GanError
+
+    long, short = tmp_path / "long", tmp_path / "short"
+    Trainer(tiny_options(long, steps=4, keep_every=2), quiet=True).run()
+    Trainer(tiny_options(short, steps=2), quiet=True).run()
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    shutil.copy(long / "snapshots" / "step_000002.safetensors", cut / "model.safetensors")
+    # the state of step 2 is not kept by --keep-every: take it from a run stopped there
+    shutil.copy(short / "state.safetensors", cut / "state.safetensors")
+    Trainer(tiny_options(cut, steps=2, resume=str(cut)), quiet=True).run()
+    a = read_checkpoint(cut)
+    assert a.step == 2 and a.config["train"]["steps"] == 2
+    import pytest
+    from safetensors.torch import load_file
+
+    wa, wb = load_file(cut / "model.safetensors"), load_file(short / "model.safetensors")
+    assert all(wa[k].equal(wb[k]) for k in wb)
+    with pytest.raises(GanError, match="already at step 4"):
+        Trainer(tiny_options(long, steps=3, resume=str(long)), quiet=True)
