@@ -84,19 +84,7 @@ ENTRIES: dict[str, dict] = {
         "concepts": 30,
     },
     "synthfaces-dcgan": {
-        "train": [
-            "dcgan",
-            "--data",
-            "synthfaces",
-            "--width",
-            "32",
-            "--batch-size",
-            "64",
-            "--steps",
-            "6000",
-            "--seed",
-            "0",
-        ],  # fmt: skip
+        "train": "dcgan --data synthfaces --width 32 --batch-size 64 --steps 4000 --seed 0".split(),
         "evaluate": ["--data", "synthfaces", "--features", "classifier", "-m", "fid,kid,pr"],
         "about": "DCGAN (quarter width) on the procedural faces at 64x64, with the paper's face "
         "concepts (man, woman, glasses man, smiling woman, ...): "

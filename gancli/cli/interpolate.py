@@ -17,6 +17,7 @@ from gancli.cli._common import (
     check_fits_in_memory,
     class_index,
     info,
+    shows_progress,
 )
 from gancli.errors import GanError
 
@@ -27,6 +28,7 @@ def _ints(text: str, what: str) -> list[int]:
     return parse_seeds(text, what)
 
 
+@shows_progress
 def interpolate(
     ckpt: CkptArg,
     steps: Annotated[
@@ -226,7 +228,15 @@ def interpolate(
             ).float()
     n_rows, n_frames = frames.shape[:2]
     z = frames.reshape(n_rows * n_frames, -1)
-    x = model.sample(z, labels, ema=ema).cpu()
+    from gancli.engine.progress import report
+
+    parts = []
+    for i in range(0, len(z), 64):  # in parts, so that a long walk shows its progress
+        report("drawing frames", i, len(z))
+        y = None if labels is None else labels[i : i + 64]
+        parts.append(model.sample(z[i : i + 64], y, ema=ema).cpu())
+    report("drawing frames", len(z), len(z))
+    x = torch.cat(parts)
     images = to_uint8_images(x)
     if kind == "png":
         save_image(grid(images, nrow=n_frames), output)

@@ -243,3 +243,12 @@ def test_usage_errors_are_one_line_with_exit_2(args):
     assert r.exit_code == 2
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0]
+
+
+def test_help_is_reflowed_and_ckpt_help_names_every_form():
+    r = CliRunner().invoke(app, ["sample", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    # the docstring's second sentence is one line at 200 columns, not broken where it was typed
+    assert "for a conditional checkpoint without --class, class (SEED+i) mod K)" in r.output
+    for form in ("a zoo name", "curated:NAME", "hf://owner/repo"):
+        assert form in r.output
