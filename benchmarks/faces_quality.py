@@ -103,7 +103,7 @@ def main() -> None:
             [
                 "## Faces: how good are the samples (synthfaces)",
                 f"Script: `python benchmarks/faces_quality.py {' '.join(args.ckpts)}` ({today()}; "
-                f"{machine_summary()}; {(time.perf_counter() - started) / 60:.0f} min).",
+                f"{machine_summary()}; {(time.perf_counter() - started) / 60:.1f} min).",
                 f"Fréchet distance between the attribute judge's 128-d features of {n:,} samples "
                 f"(seeds 0..{n - 1}) and of {n:,} real faces; the first row compares two sets of "
                 "real faces (the floor). 'Judge sure': the share of images the judge labels with "

@@ -357,12 +357,26 @@ def main() -> None:
         + ", ".join(f"{k} {v}" for k, v in r["pools"].items())
         for r in results
     )
+    drawn = "; ".join(
+        f"seed {r['config'].get('train', {}).get('seed', '?')}: smiling "
+        f"{100 * r['shares']['expression'][1]:.1f}% of all samples, glasses "
+        f"{100 * (1 - r['shares']['glasses'][0]):.1f}%; sure glasses men "
+        f"{r['pools']['glasses man']} against glasses women {r['pools']['glasses woman']}"
+        for r in results
+    )
+    reading = (
+        "What the generators draw, by the judge (the real set: half smiling, half with "
+        f"glasses, glasses as often on women as on men): {drawn}. A concept the generator "
+        "seldom draws has few or no confident exemplars (its rows are left out above), and an "
+        "attribute it draws mostly with another (glasses mostly on men) cannot be moved by "
+        "itself: the sums carry both."
+    )
     body = "\n\n".join(
         [
             "## Latent arithmetic on faces (synthfaces)",
             f"Script: `python benchmarks/latent_faces.py {' '.join(f'--run {r}' for r in args.run)}"
             f"{'' if args.exemplars == '3,30' else ' --exemplars ' + args.exemplars}` ({today()}; "
-            f"{machine_summary()}; {took / 60:.0f} min).",
+            f"{machine_summary()}; {took / 60:.1f} min).",
             "Models: " + "; ".join(f"`{train_command(r['config'])}`" for r in results) + ".",
             "Judge: one small CNN with a head per attribute, trained on 24,000 real synthfaces; "
             "held-out accuracy on 3,000 others: "
@@ -380,6 +394,7 @@ def main() -> None:
             markdown_table(headers, table_rows),
             "How linearly z encodes each attribute (logistic regression on 80% of the "
             "confidently judged samples, accuracy on the rest): " + readouts + ".",
+            reading,
             "Rows of the figure (3 exemplars, first model): the three concepts, the same sum on "
             "pixels, and the latent result.",
             "![face arithmetic](images/faces_arithmetic.png)",

@@ -163,12 +163,16 @@ def shape_concepts(entry: Path, per_concept: int) -> list[str]:
 
 def face_concepts(entry: Path, per_concept: int) -> list[str]:
     """The paper's face concepts: seeds the attribute judge of benchmarks/latent_faces.py is
-    sure of (the same exemplar rule as that benchmark), the first `per_concept` of each."""
+    sure of (the same exemplar rule as that benchmark), the first `per_concept` of each. A
+    concept with fewer than 3 such samples (a generator that seldom draws it) takes the
+    `per_concept` samples the judge rates most likely to show it, and says so."""
+    import numpy as np
     import torch
 
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from latent_faces import exemplar_pools, judge, judges
+    from latent_faces import CONCEPTS, exemplar_pools, judge, judges
 
+    from gancli.data.synthfaces import ATTRIBUTE_NAMES
     from gancli.engine.model import load_model
     from gancli.latent.priors import seeded_latents
 
@@ -178,14 +182,23 @@ def face_concepts(entry: Path, per_concept: int) -> list[str]:
     pool = 5000
     z = seeded_latents(model.variant, list(range(pool)))
     x = torch.cat([model.sample(z[i : i + 500], None) for i in range(0, pool, 500)])
+    with torch.no_grad():
+        probs = [net(x[i : i + 500]) for i in range(0, pool, 500)]
+    probs = {k: torch.softmax(torch.cat([p[k] for p in probs]), 1).numpy() for k in probs[0]}
     added = []
     for name, seeds in exemplar_pools(judge(net, x)).items():
         seeds = seeds[:per_concept]
+        how = ""
         if len(seeds) < 3:
-            print(f"  {name}: {len(seeds)} confident samples, no concept")
-            continue
+            score = np.ones(pool)
+            for attr, values in CONCEPTS[name].items():
+                idx = [ATTRIBUTE_NAMES[attr].index(v) for v in values]
+                score *= probs[attr][:, idx].sum(1)
+            seeds = np.sort(np.argsort(-score)[:per_concept])
+            how = f", the most likely by the judge (p {score[seeds].min():.2f}-{score[seeds].max():.2f})"
+            print(f"  {name}: fewer than 3 confident samples; using the {per_concept}{how[1:]}")
         sh([*GAN, "concept", "add", name, "-c", entry, "--seeds", ",".join(map(str, seeds))])
-        added.append(f"{name} ({len(seeds)})")
+        added.append(f"{name} ({len(seeds)}{how})")
     return added
 
 

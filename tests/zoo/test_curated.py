@@ -17,7 +17,10 @@ from gancli.cli import app
 
 runner = CliRunner()
 ZOO = Path(__file__).resolve().parents[2] / "zoo"
-NAMES = ["ring8-gan", "ring8-unrolled", "mnist5k-dcgan", "mnist5k-infogan", "shapes-dcgan"]
+NAMES = [
+    "ring8-gan", "ring8-unrolled", "mnist5k-dcgan", "mnist5k-infogan", "shapes-dcgan",
+    "synthfaces-dcgan",
+]  # fmt: skip
 
 
 def gan(*args: object):
