@@ -64,3 +64,26 @@ def test_resume_with_the_steps_already_done_ends_the_run_there(tmp_path):
     assert all(wa[k].equal(wb[k]) for k in wb)
     with pytest.raises(GanError, match="already at step 4"):
         Trainer(tiny_options(long, steps=3, resume=str(long)), quiet=True)
+
+
+def test_the_start_line_and_the_projected_time(tmp_path, capsys):
+    from gancli.engine.loop import plan
+    from gancli.engine.options import TrainOptions
+    from gancli.engine.progress import _shown
+
+    Trainer(tiny_options(tmp_path / "run", steps=12), json_lines=True).run()
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    start = next(e for e in events if e["event"] == "start")
+    assert start["shape"] == [3, 16, 16] and start["batch"] == 8
+    assert start["widths"] == {"generator": 8, "discriminator": 8}
+    assert start["params"]["generator"] > 0 and start["params"]["discriminator"] > 0
+    line = _shown("start", start)
+    assert line["size"] == "16x16" and "G: width 8" in line["nets"]
+    projected = next(e for e in events if e["event"] == "plan")
+    assert projected["seconds_per_step"] > 0 and "suggest" not in projected  # 2 steps left
+    # a long run on a CPU gets a plan that fits in about an hour
+    long = plan(2.0, 10_000, "cpu", TrainOptions(variant="dcgan", width=64))
+    assert long["projected_s"] == 20_000 and long["suggest"] == "--steps 1800 or --width 32"
+    assert "suggest" not in plan(2.0, 10_000, "cuda", TrainOptions(variant="dcgan"))
+    shown = _shown("plan", long)
+    assert shown["duration"] == "5 h 33 min" and "--steps 1800" in shown["hint"]
