@@ -190,61 +190,51 @@ def load_stacked_mnist(
     return image_dataset("stacked-mnist", arrays, source)
 
 
-# --- shapes --------------------------------------------------------------------------------
+# --- procedural sets: shapes, synthfaces ----------------------------------------------------
 
 
-def load_shapes(
-    *,
-    image_size: int | None,
-    channels: int | None,
-    cache_dir,
-    source: str,
-    seed: int = 0,
-    progress=None,
+def _generated(
+    name: str, make, size: int, channels: int | None, cache_dir, source: str, **identity: object
 ) -> Dataset:
-    size = image_size or shapes.DEFAULT_SIZE
+    """A procedural set drawn by `make()` once into the cache; `identity` is what decides its
+    pixels besides the size and channels (count, seed, drawing version)."""
 
     def build() -> ImageArrays:
-        a = shapes.make_shapes(shapes.COUNT, size, seed)
+        a = make()
         a.x = set_channels(a.x, channels)
         return a
 
-    material = _material(
-        "shapes", size, channels, n=shapes.COUNT, seed=seed, supersample=shapes.SUPERSAMPLE
-    )
-    arrays = cached_images("shapes", material, build, cache_dir=cache_dir, source=source)
-    return image_dataset("shapes", arrays, source)
+    material = _material(name, size, channels, **identity)
+    arrays = cached_images(name, material, build, cache_dir=cache_dir, source=source)
+    return image_dataset(name, arrays, source)
 
 
-# --- synthfaces ----------------------------------------------------------------------------
+def load_shapes(
+    *, image_size: int | None, channels: int | None, cache_dir, source: str, seed: int = 0,
+    progress=None,
+) -> Dataset:  # fmt: skip
+    size = image_size or shapes.DEFAULT_SIZE
+    return _generated(
+        "shapes", lambda: shapes.make_shapes(shapes.COUNT, size, seed), size, channels,
+        cache_dir, source, n=shapes.COUNT, seed=seed, supersample=shapes.SUPERSAMPLE,
+    )  # fmt: skip
 
 
 def load_synthfaces(
-    *,
-    image_size: int | None,
-    channels: int | None,
-    cache_dir,
-    source: str,
-    seed: int = 0,
+    *, image_size: int | None, channels: int | None, cache_dir, source: str, seed: int = 0,
     progress=None,
-) -> Dataset:
+) -> Dataset:  # fmt: skip
     size = image_size or synthfaces.DEFAULT_SIZE
     if not 8 <= size <= synthfaces.MAX_SIZE:
         raise GanError(
             f"synthfaces is drawn at 8 to {synthfaces.MAX_SIZE} pixels square; got --image-size "
             f"{size} (the default is {synthfaces.DEFAULT_SIZE})"
         )
-
-    def build() -> ImageArrays:
-        a = synthfaces.make_faces(synthfaces.COUNT, size, seed, progress)
-        a.x = set_channels(a.x, channels)
-        return a
-
-    material = _material(
-        "synthfaces", size, channels, n=synthfaces.COUNT, seed=seed, version=synthfaces.VERSION
-    )
-    arrays = cached_images("synthfaces", material, build, cache_dir=cache_dir, source=source)
-    return image_dataset("synthfaces", arrays, source)
+    return _generated(
+        "synthfaces", lambda: synthfaces.make_faces(synthfaces.COUNT, size, seed, progress),
+        size, channels, cache_dir, source,
+        n=synthfaces.COUNT, seed=seed, version=synthfaces.VERSION,
+    )  # fmt: skip
 
 
 # --- torchvision sets ----------------------------------------------------------------------

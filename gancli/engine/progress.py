@@ -12,6 +12,25 @@ import time
 from typing import Any
 
 
+def bar(label: str, described: bool, transient: bool) -> Any:
+    """A Rich progress bar on stderr: label, bar, done/total, (description,) elapsed, ETA."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn()]
+    if described:
+        columns.append(TextColumn("{task.description}"))
+    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
+    return Progress(*columns, console=Console(stderr=True), transient=transient)
+
+
 class Reporter:
     def __init__(self, total: int, start: int, json_lines: bool, quiet: bool = False) -> None:
         self.total, self.start_step = total, start
@@ -21,27 +40,7 @@ class Reporter:
 
     def __enter__(self) -> Reporter:
         if not self.json_lines and not self.quiet:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]train"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                TextColumn("eta"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
+            self._progress = bar("train", described=True, transient=False)
             self._progress.start()
             self._task = self._progress.add_task("", total=self.total, completed=self.start_step)
         return self
@@ -190,26 +189,7 @@ class TaskProgress:
                 print(json.dumps(record), file=sys.stderr, flush=True)
         elif self.live:
             if self._progress is None:
-                from rich.console import Console
-                from rich.progress import (
-                    BarColumn,
-                    MofNCompleteColumn,
-                    Progress,
-                    TextColumn,
-                    TimeElapsedColumn,
-                    TimeRemainingColumn,
-                )
-
-                self._progress = Progress(
-                    TextColumn(f"[bold]{self.what}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    TextColumn("eta"),
-                    TimeRemainingColumn(),
-                    console=Console(stderr=True),
-                    transient=True,
-                )
+                self._progress = bar(self.what, described=False, transient=True)
                 self._progress.start()
                 self._task = self._progress.add_task("", total=total)
             self._progress.update(self._task, completed=done, total=total)
