@@ -228,7 +228,7 @@ def interpolate(
             ).float()
     n_rows, n_frames = frames.shape[:2]
     z = frames.reshape(n_rows * n_frames, -1)
-    from gancli.engine.progress import report
+    from gancli.reporting import report
 
     parts = []
     for i in range(0, len(z), 64):  # in parts, so that a long walk shows its progress

@@ -342,7 +342,7 @@ def run_jobs(
     images) while this process prepares the next ones; at most two jobs per worker wait in
     the queue, so memory stays bounded whatever the number of images. Each job returns how
     many images it wrote; with `total`, progress is reported as they land."""
-    from gancli.engine.progress import report
+    from gancli.reporting import report
 
     written = 0
 

@@ -43,10 +43,11 @@ from gancli.engine.device import (
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
-from gancli.engine.progress import Clock, Reporter, report
+from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
 from gancli.recent import remember
 from gancli.render import picture, save_image
+from gancli.reporting import report
 
 SAMPLE_GRID = 64  # images in each progress grid
 

@@ -5,11 +5,14 @@ The loop reports every `log_every` steps; only then are losses read back from th
 
 from __future__ import annotations
 
-import contextvars
 import json
 import sys
 import time
 from typing import Any
+
+from gancli.reporting import install, report, uninstall
+
+__all__ = ["Clock", "Reporter", "TaskProgress", "bar", "report"]
 
 
 def bar(label: str, described: bool, transient: bool) -> Any:
@@ -131,17 +134,6 @@ class Clock:
         return rate
 
 
-_SINK: contextvars.ContextVar[Any] = contextvars.ContextVar("gancli_progress", default=None)
-
-
-def report(what: str, done: int, total: int) -> None:
-    """Progress of a long library loop (a classifier's training, drawing samples, features):
-    shown by the TaskProgress a command opened with `shown_by`, else nothing. Cheap to call."""
-    sink = _SINK.get()
-    if sink is not None:
-        sink.task(what)(done, total)
-
-
 class TaskProgress:
     """Progress of one long task that is not training (building a data cache, exporting,
     projecting, evaluating): a Rich bar with an ETA on a terminal's stderr, `{"event":
@@ -157,12 +149,12 @@ class TaskProgress:
         self._last = -1
 
     def __enter__(self) -> TaskProgress:
-        self._token = _SINK.set(self)  # library loops report here (see `report`)
+        self._token = install(self)  # library loops report here (gancli.reporting)
         self._tasks: dict[str, TaskProgress] = {}
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _SINK.reset(self._token)
+        uninstall(self._token)
         for t in self._tasks.values():
             t.close()
         self.close()

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gancli.engine.progress import report
+from gancli.reporting import report
 
 
 class SmallCNN(nn.Module):

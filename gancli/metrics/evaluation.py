@@ -71,8 +71,8 @@ def draw_samples(
     """n samples from the latents of seeds seed .. seed+n-1 (conditional checkpoints: class
     (seed+i) mod K), as uint8 images (N, C, H, W) or float (N, 2) points, on the CPU."""
     from gancli.data import to_uint8
-    from gancli.engine.progress import report
     from gancli.latent.priors import seeded_latents
+    from gancli.reporting import report
 
     variant = model.variant
     chunks = []

@@ -117,7 +117,7 @@ class Extractor:
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> Features:
-        from gancli.engine.progress import report
+        from gancli.reporting import report
 
         feats, logits = [], []
         what = f"{self.name} features"
