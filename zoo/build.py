@@ -315,6 +315,16 @@ def write_readme(done: dict) -> None:
                 else ""
             ),
         ]
+    faces = done.get("synthfaces-dcgan", {}).get("concepts")
+    if faces:
+        lines += [
+            "",
+            f"synthfaces-dcgan's concepts ({len(faces)}): {'; '.join(faces)} (exemplars in "
+            "parentheses: seeds the attribute judge of benchmarks/latent_faces.py is sure of; "
+            "where the generator draws fewer than 3 such faces, the ones the judge rates most "
+            "likely, with their probabilities). How often the arithmetic draws both target "
+            "attributes is in docs/benchmarks.md (latent_faces).",
+        ]
     info = done.get("mnist5k-infogan", {}).get("extra", {}).get("c1 accuracy (full checkpoint)")
     if info:
         mapping = ", ".join(f"c1={k} → {v}" for k, v in sorted(info["mapping"].items()))
