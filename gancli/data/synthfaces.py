@@ -226,11 +226,11 @@ def _draw_person(p: dict) -> Image.Image:
     eye_y = cy - 0.02 + p["eye_y"]
     smiling = name["expression"] == "smiling"
     for side in (-1, 1):
-        ex = cx + side * p["eye_gap"] / 2 * 1.0 + side * 0.005
+        ex = cx + side * (p["eye_gap"] / 2 + 0.005)
         bw = p["brow"] * s
         d.line(
             [
-                _pt(ex - 0.035, eye_y - 0.045 + 0.004 * side * 0),
+                _pt(ex - 0.035, eye_y - 0.045),
                 _pt(ex, eye_y - 0.055),
                 _pt(ex + 0.035, eye_y - 0.045),
             ],
