@@ -70,9 +70,9 @@ def child(mode: str, ckpt: str, n: int, out: str, device: str) -> None:
                     Path(out) / f"{i + j:06d}.png"
                 )
     else:
-        from gancli.cli.sample import sample
+        from gancli.api.sample import SampleOptions, sample
 
-        sample(ckpt=ckpt, n=n, out_dir=Path(out), batch_size=BATCH, seed=0, device=device)
+        sample(str(ckpt), SampleOptions(n=n, out_dir=Path(out), batch_size=BATCH, device=device))
     wall = time.perf_counter() - t0
     print(json.dumps({"mode": mode, "n": n, "wall_s": wall, "img_per_s": n / wall}))
 

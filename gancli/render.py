@@ -145,3 +145,15 @@ def save_gif(
     tmp = path.with_name(f".{path.name}.tmp")
     frames[0].save(tmp, format="GIF", **kwargs)
     tmp.replace(path)
+
+
+def stack(top, bottom):
+    """Two pictures one above the other, centred, on black."""
+    from PIL import Image
+
+    mode = "RGB" if "RGB" in (top.mode, bottom.mode) else top.mode
+    w = max(top.width, bottom.width)
+    canvas = Image.new(mode, (w, top.height + bottom.height), 0)
+    canvas.paste(top.convert(mode), ((w - top.width) // 2, 0))
+    canvas.paste(bottom.convert(mode), ((w - bottom.width) // 2, top.height))
+    return canvas

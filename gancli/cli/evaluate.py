@@ -9,16 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.cli._common import (
-    CKPT_HELP,
-    DeviceOpt,
-    JsonOpt,
-    SeedOpt,
-    check_fits_in_memory,
-    info,
-    shows_progress,
-    table_console,
-)
+from gancli.cli._common import CKPT_HELP, DeviceOpt, JsonOpt, SeedOpt, shows_progress
+from gancli.cli._output import info, table_console
 from gancli.errors import GanError
 
 # Spelled out rather than read from gancli.metrics.registry: importing the metrics package
@@ -124,6 +116,8 @@ def evaluate(
     Sample i uses the latent of seed SEED+i, as `gan sample` does. Every result says what it
     was computed on (n, feature extractor and a hash of its weights, resize, reference and a
     hash of its features, protocol, seed, version); results compare only when those match."""
+    from gancli.engine.batcher import check_fits_in_memory
+
     if compare is not None:
         if ckpt is not None or fake is not None:
             raise GanError("--compare takes two results files and no checkpoint or --fake")

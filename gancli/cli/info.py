@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from gancli.cli._common import CKPT_HELP, JsonOpt, table_console
+from gancli.cli._common import CKPT_HELP, JsonOpt
+from gancli.cli._output import table_console
 
 
 class QuickHelpCommand(TyperCommand):

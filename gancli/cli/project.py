@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import CkptArg, DeviceOpt, JsonOpt, SeedOpt, class_index, info
+from gancli.cli._common import CkptArg, DeviceOpt, JsonOpt, SeedOpt
+from gancli.cli._output import info
 from gancli.errors import GanError
 
 
@@ -59,6 +60,7 @@ def project(
 
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
+    from gancli.latent.draw import class_index
     from gancli.latent.io import save_latents
     from gancli.latent.project import load_targets
     from gancli.latent.project import project as run_projection

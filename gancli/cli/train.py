@@ -14,14 +14,8 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperCommand
 
 from gancli import variants
-from gancli.cli._common import (
-    DeviceOpt,
-    JsonOpt,
-    QuickHelpGroup,
-    SeedOpt,
-    info,
-    stdout_is_terminal,
-)
+from gancli.cli._common import DeviceOpt, JsonOpt, QuickHelpGroup, SeedOpt
+from gancli.cli._output import info, stdout_is_terminal
 from gancli.data.registry import builtin_names
 from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
 from gancli.errors import GanError, Interrupted

@@ -226,3 +226,29 @@ class Batcher:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.gen.set_state(state["gen"])
         self.perm, self.pos, self.epoch = state["perm"], int(state["pos"]), int(state["epoch"])
+
+
+def check_fits_in_memory(
+    n: int,
+    latent_size: int,
+    shape: list[int],
+    hint: str,
+    images: bool,
+    where: str | None = None,
+    what: str = "samples",
+) -> None:
+    """Refuse, in one line ending with `hint`, a count whose latents (and, with `images`, their
+    float32 images, all held at once for one grid, array, GIF or evaluation) would not fit in
+    half of this machine's memory."""
+    import math
+
+    # a latent, its seed and file name; and the image when all are held
+    per_item = latent_size * 4 + 128 + (math.prod(shape) * 4 if images else 0)
+    need, memory = n * per_item, machine_memory()
+    if memory is None or need <= memory // 2:
+        return
+    at = f" in {where}" if where else ""
+    raise GanError(
+        f"{n:,} {what} need {need / 2**30:,.1f} GiB at once{at}, more than this machine's "
+        f"memory allows ({memory / 2**30:,.0f} GiB); {hint}"
+    )

@@ -101,6 +101,10 @@ class ConceptStore:
             y = y.float()
         return Concept(name, seeded_latents(variant, [seed])[0], y, {"seeds": [seed]})
 
+    def term(self, name: str, variant: Any) -> Concept:
+        """The concept an expression's term names: a stored one, or a sample (seed:N)."""
+        return self.seed_concept(name, variant) if seed_of(name) is not None else self.get(name)
+
     @property
     def names(self) -> list[str]:
         return list(self.concepts)

@@ -92,3 +92,18 @@ def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
     if not seeds:
         raise GanError(f"{option} needs at least one seed")
     return seeds
+
+
+def seeds_text(seeds: list[int], limit: int | None = 8) -> str:
+    """Seeds as ranges where they run on (0-9,12), cut after `limit` parts with a count."""
+    parts: list[str] = []
+    i = 0
+    while i < len(seeds):
+        j = i
+        while j + 1 < len(seeds) and seeds[j + 1] == seeds[j] + 1:
+            j += 1
+        parts.append(str(seeds[i]) if j == i else f"{seeds[i]}-{seeds[j]}")
+        i = j + 1
+    if limit is not None and len(parts) > limit:
+        return ",".join(parts[:limit]) + f",... ({len(seeds)} seeds; --all for every one)"
+    return ",".join(parts)

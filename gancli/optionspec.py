@@ -1,0 +1,41 @@
+"""Options objects: one dataclass per command family holds every default, its help and its
+validation; the CLI's flags are generated from it (`gancli.cli._flags`), and a Python caller
+fills in the same object.
+
+    @dataclass
+    class SampleOptions:
+        n: int | None = option(None, "-n", "--num", help="How many samples.")
+
+Torch-free: help texts cost nothing to import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from gancli.errors import GanError
+
+
+def option(default: Any, *flags: str, help: str, **typer_kw: Any) -> Any:
+    """A dataclass field that is also a command-line option: its flags (default
+    --field-name), its help, and any other `typer.Option` setting (e.g. show_default=False)."""
+    meta = {"flags": flags, "help": help, "typer": typer_kw}
+    if isinstance(default, (list, dict, set)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def at_least(value: int | float | None, low: int | float, flag: str) -> None:
+    """Refuse a number under `low` in one line naming the flag."""
+    if value is not None and value < low:
+        raise GanError(f"{flag} must be at least {low}; got {value}")
+
+
+def parse_range(text: str, flag: str) -> tuple[float, float]:
+    """'LO,HI' -> (LO, HI)."""
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError as e:
+        raise GanError(f"{flag} takes LO,HI like -1,1; got {text!r}") from e
+    return lo, hi
