@@ -1,0 +1,112 @@
+"""Projection: the latents whose generated images match given images (gradient descent on z,
+pixels plus the discriminator's features). `gan project` is this with flags.
+
+    from gancli.api.project import ProjectOptions, project
+    rows = project("mnist5k-dcgan", ["digit.png"], ProjectOptions(output="z.safetensors"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gancli.errors import GanError
+from gancli.optionspec import option
+
+
+@dataclass
+class ProjectOptions:
+    output: str = option(
+        "z.safetensors",
+        "--output",
+        "-o",
+        help="The latents: .safetensors (tensor 'z'), .npy, or '-' (npy).",
+    )
+    preview: str | None = option(
+        None,
+        help="Side-by-side PNG, each image beside its reconstruction "
+        "(default: the output's name with .png; 'none' to skip).",
+    )
+    steps: int = option(500, help="Optimisation steps.")
+    restarts: int = option(4, help="Random starts per image, optimised together; the best wins.")
+    lr: float = option(0.05, help="Adam learning rate on z.")
+    feature_weight: float = option(
+        0.1, help="Weight of the discriminator-feature error beside the pixels'."
+    )
+    class_: str | None = option(
+        None, "--class", help="Conditional checkpoints: the class the images show."
+    )
+    ema: bool = option(True, "--ema/--no-ema", help="Use the EMA generator.")
+    seed: int = option(0, "--seed", help="Random seed: the same seed gives the same result.")
+    device: str = option(
+        "auto", "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
+    )
+
+    def preview_name(self) -> str | None:
+        """--preview as given, or its default from the output's name."""
+        if self.preview is None and self.output != "-":
+            return str(Path(self.output).with_suffix(".png"))
+        return self.preview
+
+    def preview_file(self) -> str | None:
+        """The preview PNG to write, or None."""
+        from gancli.render import still_format
+
+        preview = self.preview_name()
+        if not preview or preview == "none":
+            return None
+        still_format(preview, "--preview")
+        return preview
+
+
+def _labels(model: Any, opts: ProjectOptions, n: int) -> Any:
+    import torch
+
+    from gancli.latent.draw import class_index
+
+    variant = model.variant
+    if not variant.conditional:
+        if opts.class_ is not None:
+            raise GanError(f"--class needs a conditional checkpoint; this one is {variant.name}")
+        return None
+    if opts.class_ is None:
+        raise GanError("a conditional checkpoint needs --class: the class the images show")
+    c = class_index(opts.class_, model.spec)
+    return torch.nn.functional.one_hot(torch.full((n,), c), int(variant.num_classes)).float()
+
+
+def project(
+    ckpt: str, images: list[str], opts: ProjectOptions, note: Any = None, progress: Any = None
+) -> list[dict[str, Any]]:
+    """Write the latents (and the preview); one row per image: its name, mse and PSNR."""
+    import torch
+
+    from gancli.engine.device import resolve_device
+    from gancli.engine.model import load_model
+    from gancli.latent.io import save_latents
+    from gancli.latent.project import load_targets
+    from gancli.latent.project import project as descend
+    from gancli.render import grid, save_image, to_uint8_images
+    from gancli.zoo import resolve
+
+    preview = opts.preview_file()
+    model = load_model(resolve(ckpt), resolve_device(opts.device))
+    if model.spec["kind"] != "image":
+        raise GanError("project works on image checkpoints; this one makes 2-D points")
+    targets, names = load_targets(images, model.spec)
+    labels = _labels(model, opts, len(targets))
+    if model.slim and opts.feature_weight > 0 and note is not None:
+        note("this checkpoint is a slim export without its discriminator: matching pixels only")
+    result = descend(
+        model, targets, opts.steps, opts.restarts, opts.lr, opts.feature_weight, labels,
+        seed=opts.seed, ema=opts.ema, progress=progress,
+    )  # fmt: skip
+    save_latents(opts.output, result.z, prior=model.variant.hyper.prior)
+    if preview:
+        pairs = torch.stack([targets, result.images], 1).flatten(0, 1)
+        save_image(grid(to_uint8_images(pairs), nrow=2), preview)
+    return [
+        {"image": name, "mse": float(m), "psnr": float(p)}
+        for name, m, p in zip(names, result.mse, result.psnr)
+    ]
