@@ -26,6 +26,31 @@ def option(default: Any, *flags: str, help: str, **typer_kw: Any) -> Any:
     return dataclasses.field(default=default, metadata=meta)
 
 
+SEED_HELP = "Random seed: the same seed gives the same result."
+DEVICE_HELP = "auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
+EMA_HELP = "Use the EMA generator."
+TRUNCATION_HELP = (
+    "Truncation trick for normal priors: latents drawn from N(0, 1) cut to [-T, T] (e.g. 0.7): "
+    "less variety, cleaner samples."
+)
+
+
+def seed_option(default: int = 0) -> Any:
+    return option(default, "--seed", help=SEED_HELP)
+
+
+def device_option() -> Any:
+    return option("auto", "--device", help=DEVICE_HELP)
+
+
+def ema_option() -> Any:
+    return option(True, "--ema/--no-ema", help=EMA_HELP)
+
+
+def truncation_option() -> Any:
+    return option(None, help=TRUNCATION_HELP)
+
+
 def at_least(value: int | float | None, low: int | float, flag: str) -> None:
     """Refuse a number under `low` in one line naming the flag."""
     if value is not None and value < low:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
-from gancli.optionspec import option, parse_range
+from gancli.optionspec import (
+    device_option,
+    ema_option,
+    option,
+    parse_range,
+    seed_option,
+    truncation_option,
+)
 
 
 @dataclass
@@ -60,11 +67,7 @@ class InterpolateOptions:
     code: list[str] | None = option(
         None, "--code", help="InfoGAN checkpoints: fix a code along the walk, e.g. c1=3."
     )
-    truncation: float | None = option(
-        None,
-        help="Truncation trick for normal priors: latents drawn from N(0, 1) cut to [-T, T] "
-        "(e.g. 0.7): less variety, cleaner samples.",
-    )
+    truncation: float | None = truncation_option()
     output: str = option(
         "walk.png",
         "--output",
@@ -77,11 +80,9 @@ class InterpolateOptions:
     save_latents: str | None = option(
         None, help="Write every frame's latent (.safetensors or .npy)."
     )
-    ema: bool = option(True, "--ema/--no-ema", help="Use the EMA generator.")
-    seed: int = option(0, "--seed", help="Random seed: the same seed gives the same result.")
-    device: str = option(
-        "auto", "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
-    )
+    ema: bool = ema_option()
+    seed: int = seed_option()
+    device: str = device_option()
 
     def kind(self) -> str:
         """'png' or 'gif', from --format and -o; refuses a mismatch."""

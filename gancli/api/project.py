@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
-from gancli.optionspec import option
+from gancli.optionspec import device_option, ema_option, option, seed_option
 
 
 @dataclass
@@ -37,11 +37,9 @@ class ProjectOptions:
     class_: str | None = option(
         None, "--class", help="Conditional checkpoints: the class the images show."
     )
-    ema: bool = option(True, "--ema/--no-ema", help="Use the EMA generator.")
-    seed: int = option(0, "--seed", help="Random seed: the same seed gives the same result.")
-    device: str = option(
-        "auto", "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
-    )
+    ema: bool = ema_option()
+    seed: int = seed_option()
+    device: str = device_option()
 
     def preview_name(self) -> str | None:
         """--preview as given, or its default from the output's name."""

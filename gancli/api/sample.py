@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
-from gancli.optionspec import at_least, option, parse_range
+from gancli.optionspec import (
+    at_least,
+    device_option,
+    ema_option,
+    option,
+    parse_range,
+    seed_option,
+    truncation_option,
+)
 
 ROW_DEFAULT = 8  # samples per row when rows are classes or sweep values
 
@@ -34,7 +42,7 @@ class SampleOptions:
     )
     out_dir: Path | None = option(None, help="Write one PNG per sample here, named by seed.")
     nrow: int | None = option(None, help="Images per grid row (default: square).")
-    ema: bool = option(True, "--ema/--no-ema", help="Use the EMA generator.")
+    ema: bool = ema_option()
     class_: str | None = option(
         None,
         "--class",
@@ -52,11 +60,7 @@ class SampleOptions:
         None, help="Read exact latents (.safetensors with 'z', or .npy) instead of drawing them."
     )
     save_latents: str | None = option(None, help="Write the latents used (.safetensors or .npy).")
-    truncation: float | None = option(
-        None,
-        help="Truncation trick for normal priors: latents drawn from N(0, 1) cut to [-T, T] "
-        "(e.g. 0.7): less variety, cleaner samples.",
-    )
+    truncation: float | None = truncation_option()
     label_seeds: bool = option(
         False,
         "--label-seeds",
@@ -69,15 +73,13 @@ class SampleOptions:
         "generator for its batches; on a GPU this process generates). Default: one per core "
         "for 1,024 images or more; 0: all in this process.",
     )
-    seed: int = option(0, "--seed", help="Random seed: the same seed gives the same result.")
+    seed: int = seed_option()
     seeds: str | None = option(
         None,
         "--seeds",
         help="Exactly these seeds, as a list and ranges: 3,9,14 or 0-35 (instead of -n and --seed).",
     )
-    device: str = option(
-        "auto", "--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
-    )
+    device: str = device_option()
     chosen: list[int] | None = field(default=None, init=False)
 
     def check(self) -> None:

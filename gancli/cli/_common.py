@@ -10,21 +10,18 @@ import typer
 from typer.core import TyperGroup
 
 from gancli.errors import GanError, Interrupted
+from gancli.optionspec import DEVICE_HELP, SEED_HELP, TRUNCATION_HELP
 
 state = {"debug": os.environ.get("GANCLI_DEBUG", "") not in ("", "0")}
 
-SeedOpt = Annotated[
-    int, typer.Option("--seed", help="Random seed: the same seed gives the same result.")
-]
-DeviceOpt = Annotated[
-    str, typer.Option("--device", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps.")
-]
+SeedOpt = Annotated[int, typer.Option("--seed", help=SEED_HELP)]
+DeviceOpt = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
 TruncationOpt = Annotated[
     float | None,
-    typer.Option(
-        help="Truncation trick for normal priors: latents drawn from N(0, 1) cut to "
-        "[-T, T] (e.g. 0.7): less variety, cleaner samples."
-    ),
+    typer.Option(help=TRUNCATION_HELP),
+]
+PictureOpt = Annotated[
+    str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 CKPT_HELP = (

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, SeedOpt, TruncationOpt
+from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, SeedOpt, TruncationOpt
 from gancli.cli._output import Output, info
 from gancli.cli.concept import CkptOpt
 from gancli.errors import GanError
@@ -27,9 +27,7 @@ RENORM_HELP = (
 def arithmetic(
     expression: ExpressionArg,
     ckpt: CkptOpt = None,
-    output: Annotated[
-        str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
-    ] = "arithmetic.png",
+    output: PictureOpt = "arithmetic.png",
     noise: Annotated[
         float,
         typer.Option(help="Scale of the uniform noise added to the result for its 8 neighbours."),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, QuickHelpGroup, TruncationOpt
+from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, QuickHelpGroup, TruncationOpt
 from gancli.cli._output import Output, info
 from gancli.errors import GanError
 
@@ -111,9 +111,7 @@ def list_(
 def show(
     name: NameArg,
     ckpt: CkptOpt = None,
-    output: Annotated[
-        str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
-    ] = "concept.png",
+    output: PictureOpt = "concept.png",
     device: DeviceOpt = "auto",
 ) -> None:
     """A row of the concept's exemplars (seeds) followed by the image of their mean."""
