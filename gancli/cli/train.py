@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import os
-import signal
-import subprocess
 import sys
 from typing import Annotated, Any, Optional
 
@@ -90,62 +87,6 @@ def _defaults_text(cls: type[variants.Variant]) -> str:
     if cls.toy_defaults is not None:
         lines.append(f"On 2-D toys: {_hyper_text(cls.toy_defaults)}")
     return "\n\n".join(lines)
-
-
-def torchrun_command(gpus: int, argv: list[str]) -> list[str]:
-    """The torchrun command that runs `gan ARGV` (less --gpus) as `gpus` processes here."""
-    if gpus < 1:
-        raise GanError(f"--gpus must be at least 1; got {gpus}")
-    args, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--gpus":
-            skip = True
-        elif not arg.startswith("--gpus="):
-            args.append(arg)
-    return [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc-per-node={gpus}",
-        "-m",
-        "gancli",
-        *args,
-    ]
-
-
-def launch_torchrun(gpus: int, argv: list[str]) -> int:
-    """Run the training under torchrun and return its exit code (130 when interrupted).
-
-    Ctrl-C reaches torchrun and its workers directly (one process group); SIGTERM sent to this
-    process is passed on to torchrun, which passes it to the workers: either way they save a
-    checkpoint at the same step and exit.
-    """
-    if os.environ.get("WORLD_SIZE"):
-        raise GanError("--gpus starts torchrun; this process already runs under it")
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is None:
-        raise GanError("--gpus needs torch")
-    cmd = torchrun_command(gpus, argv)
-    info(f"starting: {' '.join(cmd[1:])}")
-    proc = subprocess.Popen(cmd)
-    seen: list[int] = []
-
-    def forward(signum: int, frame: Any) -> None:
-        seen.append(signum)
-        if signum == signal.SIGTERM:
-            proc.send_signal(signum)
-
-    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        rc = proc.wait()
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-    return 130 if seen and rc != 0 else rc
 
 
 def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per line
@@ -297,7 +238,9 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         **extra: Any,
     ) -> None:
         if gpus is not None:
-            raise typer.Exit(launch_torchrun(gpus, sys.argv[1:]))
+            from gancli.engine.launch import launch_torchrun
+
+            raise typer.Exit(launch_torchrun(gpus, sys.argv[1:], note=info))
         from gancli.engine.distributed import env_rank
         from gancli.engine.loop import NonFinite, Trainer
 

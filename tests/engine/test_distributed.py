@@ -136,7 +136,7 @@ def test_rank_seeds_differ():
 
 
 def test_gpus_builds_a_torchrun_command():
-    from gancli.cli.train import torchrun_command
+    from gancli.engine.launch import torchrun_command
 
     cmd = torchrun_command(4, ["train", "dcgan", "--gpus", "4", "--steps", "3", "--gpus=4"])
     assert cmd[1:] == [
