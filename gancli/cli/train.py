@@ -372,8 +372,8 @@ class VariantCommand(TyperCommand):
             own = [f"--{o.name.replace('_', '-')}" for o in variants.get(self.name).options]
             mine = f"; {self.name}'s own options: {', '.join(own)}" if own else ""
             raise UsageError(
-                f"{flag} is an option of {', '.join(owners)}, not of {self.name}{mine} "
-                f"(all options: gan train {self.name} --help)",
+                f"No such option: {flag} ({flag} is an option of {', '.join(owners)}, not of "
+                f"{self.name}{mine}; all options: gan train {self.name} --help)",
                 ctx,
             ) from None
 

@@ -24,6 +24,14 @@ def register(cls: type[Variant]) -> type[Variant]:
             raise ValueError(f"{cls.__name__}: missing {attr}")
     if not isinstance(getattr(cls, "defaults", None), Hyper):
         raise ValueError(f"{cls.__name__}: defaults must be a Hyper")
+    # The train command offers each option with its default (cli/train.py): a variant states
+    # both, and tests/variants/test_options_are_read.py checks that its losses read them.
+    offered = [o.name for o in cls.options]
+    if len(set(offered)) != len(offered):
+        raise ValueError(f"{cls.__name__}: an option is listed twice in {offered}")
+    missing = [n for n in offered if n not in cls.defaults.extra]
+    if missing:
+        raise ValueError(f"{cls.__name__}: options {missing} have no default in defaults.extra")
     _REGISTRY[name] = cls
     return cls
 

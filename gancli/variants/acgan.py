@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from gancli._lazy import lazy
 from gancli.variants import register
-from gancli.variants.base import Hyper
-from gancli.variants.cgan import CGAN
-from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import PACGAN_TOY
+from gancli.variants._mixins import Conditional
+from gancli.variants._nets import PACGAN_TOY, dcgan_nets
+from gancli.variants.base import Hyper, Variant
 
 F = lazy("torch.nn.functional")
 
 
 @register
-class ACGAN(CGAN):
+class ACGAN(Conditional, Variant):
+    """Nets: DCGAN's, the label concatenated to z and 1 + K outputs in D. Losses: source and
+    class terms (below). Optimiser: Adam, no schedule."""
+
     name = "acgan"
     paper = "Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs"
     summary = "Auxiliary-classifier GAN: D also predicts the class; sample a class with --class."
@@ -40,16 +42,13 @@ class ACGAN(CGAN):
     @classmethod
     def net_config(cls, spec, hyper, width):
         k = int(spec["num_classes"])
-        nets = DCGAN.net_config(spec, hyper, width)
+        nets = dcgan_nets(spec, hyper, width)
         g = dict(nets["generator"])
         g["z_dim"] += k
         return {
             "generator": {"family": "conditional.concat", "num_classes": k, "inner": g},
             "discriminator": {**nets["discriminator"], "outputs": 1 + k},
         }
-
-    def adjust_optimizers(self, step, opt_g, opt_d):
-        pass
 
     def _scores(self, x):
         out = self.discriminator(self.augmented(x)).float()

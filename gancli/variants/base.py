@@ -10,6 +10,11 @@ engine's loop (`gancli.engine.loop`) drives any variant the same way:
 
 Class attributes hold the metadata (name, paper, defaults) and are plain Python, so that the
 CLI can list variants and their defaults without importing torch.
+
+A variant subclasses `Variant` itself, never another variant, and states its own nets and
+losses: `net_config` (with the shared configurations of `_nets.py`, e.g. `dcgan_nets`) and
+`d_loss` / `g_loss`, or a loss from `_mixins.py` listed before `Variant` (e.g. `LogLoss`).
+Every option it offers is one its code reads, with its default in `defaults.extra`.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ class Option:
 
 
 class Variant:
-    """Base class. Subclasses set the ClassVars and implement `net_config`, `d_loss`, `g_loss`."""
+    """Base class. Subclasses set the ClassVars and implement `net_config`, `d_loss`, `g_loss`
+    (themselves or through a mixin); the hooks below default to doing nothing extra."""
 
     name: ClassVar[str]
     paper: ClassVar[str]  # the citation whose hyperparameters are the defaults

@@ -13,10 +13,10 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import register
-from gancli.variants.base import Hyper
-from gancli.variants.gan import GAN, PACGAN_TOY, toy_nets
+from gancli.variants._mixins import Conditional, MomentumSchedule, halved_on_images
+from gancli.variants._nets import PACGAN_TOY, toy_nets
+from gancli.variants.base import Hyper, Variant
 
-torch = lazy("torch")
 F = lazy("torch.nn.functional")
 
 
@@ -38,11 +38,15 @@ def concat_conditioned(
 
 
 @register
-class CGAN(GAN):
+class CGAN(MomentumSchedule, Conditional, Variant):
+    """Nets: the paper's conditional MLPs on images, PacGAN's with the label concatenated on
+    toys. Losses: the GAN's log loss with D and G given the label, D's cost halved on images as
+    in Goodfellow et al.'s code, G's non-saturating. Optimiser: SGD with the momentum ramp and
+    rate decay."""
+
     name = "cgan"
     paper = "Mirza & Osindero 2014, Conditional Generative Adversarial Nets (MNIST configuration)"
     summary = "Conditional GAN: G and D see the class label; sample a class with --class."
-    conditional = True
     defaults = Hyper(
         z_dim=100,
         prior="uniform",
@@ -61,7 +65,6 @@ class CGAN(GAN):
         },
     )
     toy_defaults = PACGAN_TOY
-    options = ()  # GAN's --g-loss does not apply: its losses are its own
 
     @classmethod
     def net_config(cls, spec, hyper, width):
@@ -84,24 +87,13 @@ class CGAN(GAN):
             },
         }
 
-    def onehot(self, labels: Any) -> Any:
-        """Class indices (N,) as one-hot rows; (N, K) float rows pass through as they are, so
-        latent walks and concept arithmetic can blend classes."""
-        if labels.is_floating_point():
-            return labels.float()
-        return F.one_hot(labels, self.num_classes).float()
-
-    def generate(self, z, labels=None, net=None):
-        if labels is None:  # no class asked for: cycle through the classes
-            labels = torch.arange(len(z), device=z.device) % self.num_classes
-        return (net if net is not None else self.generator)(z, self.onehot(labels))
-
     def d_loss(self, real, labels):
         y = self.onehot(labels)
         fake = self.generator(self.sample_z(real.shape[0]), y).detach()
         real_logit = self.discriminator(self.augmented(real), y).float()
         fake_logit = self.discriminator(self.augmented(fake), y).float()
-        loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
+        scale = halved_on_images(self.spec)
+        loss = scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
     def g_loss(self, real, labels):

@@ -9,12 +9,16 @@ LeakyReLU 0.2 in D) and the optimiser (Adam 2e-4, beta1 0.5, batch 128, uniform 
 from __future__ import annotations
 
 from gancli.variants import register
-from gancli.variants.base import Hyper
-from gancli.variants.gan import G_LOSS, GAN, NONSATURATING, PACGAN_TOY, toy_nets
+from gancli.variants._mixins import G_LOSS, NONSATURATING, LogLoss
+from gancli.variants._nets import PACGAN_TOY, dcgan_nets
+from gancli.variants.base import Hyper, Variant
 
 
 @register
-class DCGAN(GAN):
+class DCGAN(LogLoss, Variant):
+    """Nets: DCGAN's (`dcgan_nets`). Losses: the GAN's log loss (`LogLoss`) with `--g-loss`,
+    D's cost not halved, G's step scoring the D step's fakes again. Optimiser: Adam."""
+
     name = "dcgan"
     paper = "Radford et al. 2016, Unsupervised Representation Learning with DCGANs"
     summary = "All-convolutional GAN; sized from the image resolution (16-256)."
@@ -30,29 +34,8 @@ class DCGAN(GAN):
     )
     toy_defaults = PACGAN_TOY.replace(extra={"g_loss": NONSATURATING})
     options = (G_LOSS,)
-    d_scale = 1.0
     reuse_fakes = True  # as dcgan.torch does: G's step scores the D step's fakes again
 
     @classmethod
     def net_config(cls, spec, hyper, width):
-        if spec["kind"] == "points":
-            return toy_nets(spec, hyper, width)
-        channels, size, _ = spec["shape"]
-        return {
-            "generator": {
-                "family": "dcgan.generator",
-                "z_dim": hyper.z_dim,
-                "channels": channels,
-                "image_size": size,
-                "width": width or 128,
-            },
-            "discriminator": {
-                "family": "dcgan.discriminator",
-                "channels": channels,
-                "image_size": size,
-                "width": width or 128,
-            },
-        }
-
-    def adjust_optimizers(self, step, opt_g, opt_d):
-        pass
+        return dcgan_nets(spec, hyper, width)

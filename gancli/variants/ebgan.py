@@ -32,8 +32,8 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import Option, register
+from gancli.variants._nets import PACGAN_TOY, dcgan_generator, toy_generator
 from gancli.variants.base import Hyper, Variant
-from gancli.variants.gan import PACGAN_TOY
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -102,13 +102,7 @@ class EBGAN(Variant):
     def net_config(cls, spec, hyper, width):
         if spec["kind"] == "points":
             return {
-                "generator": {
-                    "family": "toy.generator",
-                    "z_dim": hyper.z_dim,
-                    "out_dim": 2,
-                    "hidden": width or 400,
-                    "layers": 4,
-                },
+                "generator": toy_generator(hyper.z_dim, 2, width),
                 "discriminator": {
                     "family": "autoencoder.points",
                     "in_dim": 2,
@@ -119,13 +113,7 @@ class EBGAN(Variant):
             }
         channels, size, _ = spec["shape"]
         return {
-            "generator": {
-                "family": "dcgan.generator",
-                "z_dim": hyper.z_dim,
-                "channels": channels,
-                "image_size": size,
-                "width": width or 64,
-            },
+            "generator": dcgan_generator(spec, hyper.z_dim, width or 64),
             "discriminator": {
                 "family": "autoencoder.image",
                 "channels": channels,

@@ -41,9 +41,8 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import Option, register
+from gancli.variants._nets import PACGAN_TOY, dcgan_nets
 from gancli.variants.base import Hyper, Variant
-from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import PACGAN_TOY
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -158,7 +157,7 @@ class FGAN(Variant):
     @classmethod
     def net_config(cls, spec, hyper, width):
         # DCGAN's nets on images, PacGAN's on 2-D toys: the same as dcgan's.
-        return DCGAN.net_config(spec, hyper, width)
+        return dcgan_nets(spec, hyper, width)
 
     @property
     def divergence(self) -> str:

@@ -12,70 +12,25 @@ protocol's nets and optimiser.
 
 from __future__ import annotations
 
-from typing import Any
-
-from gancli._lazy import lazy
-from gancli.errors import GanError
-from gancli.variants import Option, register
+from gancli.variants import register
+from gancli.variants._mixins import (  # noqa: F401 - the g-loss names are also imported from here
+    G_LOSS,
+    MINIMAX,
+    NONSATURATING,
+    LogLoss,
+    MomentumSchedule,
+    generator_loss,
+)
+from gancli.variants._nets import PACGAN_TOY, toy_nets
 from gancli.variants.base import Hyper, Variant
-
-F = lazy("torch.nn.functional")
-
-# PacGAN (Lin et al. 2018) 2-D mixture protocol: z 2-d N(0, I), Adam 1e-4, beta1 0.8, batch 100.
-PACGAN_TOY = Hyper(
-    z_dim=2,
-    prior="normal",
-    batch_size=100,
-    optimizer="adam",
-    lr_g=1e-4,
-    lr_d=1e-4,
-    betas=(0.8, 0.999),
-)
-
-
-NONSATURATING, MINIMAX = "nonsaturating", "minimax"
-G_LOSS = Option(
-    "g_loss",
-    str,
-    "G's loss: nonsaturating, -log D(G(z)), the practice Goodfellow et al. 2014 recommend; or "
-    "minimax, log(1 - D(G(z))), the value function itself (its gradient vanishes while D "
-    "rejects G's samples).",
-    choices=(NONSATURATING, MINIMAX),
-)
-
-
-def generator_loss(fake_logit: Any, kind: str = NONSATURATING) -> Any:
-    """G's loss from D's logits on G's samples, D = sigmoid(logit): -log D (non-saturating)
-    or log(1 - D) (minimax). Both push D(G(z)) up; they differ in where the gradient is weak."""
-    if kind == NONSATURATING:
-        return F.softplus(-fake_logit).mean()
-    if kind == MINIMAX:
-        return -F.softplus(fake_logit).mean()
-    raise GanError(f"--g-loss must be one of: {NONSATURATING}, {MINIMAX}; got {kind!r}")
-
-
-def toy_nets(spec: dict[str, Any], hyper: Hyper, width: int | None) -> dict[str, dict[str, Any]]:
-    """PacGAN's 2-D nets: G 4x400 BN+ReLU, D 3 maxout layers x200 (5 pieces)."""
-    return {
-        "generator": {
-            "family": "toy.generator",
-            "z_dim": hyper.z_dim,
-            "out_dim": 2,
-            "hidden": width or 400,
-            "layers": 4,
-        },
-        "discriminator": {
-            "family": "toy.discriminator",
-            "in_dim": 2,
-            "hidden": (width or 400) // 2,
-            "layers": 3,
-            "pieces": 5,
-        },
-    }
 
 
 @register
-class GAN(Variant):
+class GAN(MomentumSchedule, LogLoss, Variant):
+    """Nets: the paper's MLPs on images, PacGAN's on toys. Losses: the log loss (`LogLoss`),
+    D's cost halved on images as in the paper's code, G's `--g-loss`, fresh noise for G's step
+    (Algorithm 1). Optimiser: SGD with the released momentum ramp and rate decay."""
+
     name = "gan"
     paper = "Goodfellow et al. 2014, Generative Adversarial Nets (MNIST configuration)"
     summary = "The original GAN: MLP generator, maxout discriminator, non-saturating G loss."
@@ -100,11 +55,8 @@ class GAN(Variant):
     )
     toy_defaults = PACGAN_TOY.replace(extra={"g_loss": NONSATURATING})
     options = (G_LOSS,)
-
-    @property
-    def d_scale(self) -> float:
-        """The paper's code halves D's cost on images (AdversaryCost2); toys use the PacGAN form."""
-        return 0.5 if self.spec["kind"] == "image" else 1.0
+    halve_d_cost = True  # AdversaryCost2: with SGD, the factor is part of D's effective rate
+    reuse_fakes = False  # Algorithm 1 draws a fresh minibatch of noise for G's step
 
     @classmethod
     def net_config(cls, spec, hyper, width):
@@ -128,47 +80,3 @@ class GAN(Variant):
                 "dropout": 0.5,
             },
         }
-
-    def adjust_optimizers(self, step, opt_g, opt_d):
-        extra = self.hyper.extra
-        if self.hyper.optimizer != "sgd" or not {"momentum_final", "lr_decay"} & extra.keys():
-            return
-        ramp = min(1.0, step / max(1, extra.get("momentum_ramp_steps", 1)))
-        momentum = (
-            self.hyper.momentum
-            + (extra.get("momentum_final", self.hyper.momentum) - self.hyper.momentum) * ramp
-        )
-        decay = extra.get("lr_decay", 1.0) ** step
-        for opt, lr0 in ((opt_g, self.hyper.lr_g), (opt_d, self.hyper.lr_d)):
-            for group in opt.param_groups:
-                group["momentum"] = momentum
-                group["lr"] = max(lr0 / decay, extra.get("lr_min", 0.0))
-
-    # Whether G's step reuses the fakes of the D step just before it instead of drawing new ones.
-    # Goodfellow 2014's Algorithm 1 draws a fresh minibatch of noise for G; DCGAN's reference
-    # code (dcgan.torch, fGx) reuses the D step's fakes, saving one G forward per step.
-    reuse_fakes = False
-    _fake: Any = None
-
-    def d_loss(self, real, labels):
-        z = self.sample_z(real.shape[0])
-        fake = self.generator(z)
-        self._fake = fake if self.reuse_fakes else None
-        fake = fake.detach()
-        real_logit = self.discriminator(self.augmented(real)).float()
-        fake_logit = self.discriminator(self.augmented(fake)).float()
-        # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit), halved as in the paper's code
-        # (AdversaryCost2): with SGD, the factor is part of D's effective learning rate.
-        loss = self.d_scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
-        return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
-
-    def g_loss(self, real, labels):
-        fake, self._fake = self._fake, None
-        if fake is None or fake.shape[0] != real.shape[0]:
-            fake = self.generator(self.sample_z(real.shape[0]))
-        fake_logit = self.discriminator(self.augmented(fake)).float()
-        return generator_loss(fake_logit, self.g_loss_kind), {}
-
-    @property
-    def g_loss_kind(self) -> str:
-        return str(self.hyper.extra.get("g_loss", NONSATURATING))

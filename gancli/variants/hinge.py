@@ -23,15 +23,16 @@ from __future__ import annotations
 from gancli._lazy import lazy
 from gancli.errors import GanError
 from gancli.variants import register
-from gancli.variants.base import Hyper, Option
-from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import PACGAN_TOY
+from gancli.variants._nets import PACGAN_TOY, dcgan_nets
+from gancli.variants.base import Hyper, Option, Variant
 
 F = lazy("torch.nn.functional")
 
 
 @register
-class Hinge(DCGAN):
+class Hinge(Variant):
+    """Nets: DCGAN's, D normalised by `--d-norm` on images. Losses: the hinge (below)."""
+
     name = "hinge"
     paper = "Lim & Ye 2017, Geometric GAN; Miyato et al. 2018, Spectral Normalization for GANs"
     summary = "Hinge (soft-margin) D loss, G loss -E[D(G(z))], on DCGAN nets."
@@ -47,7 +48,6 @@ class Hinge(DCGAN):
         extra={"d_norm": "batch"},
     )
     toy_defaults = PACGAN_TOY
-    # GAN's --g-loss does not apply: the hinge loss is its own
     options = (
         Option(
             "d_norm",
@@ -59,7 +59,6 @@ class Hinge(DCGAN):
 
     @classmethod
     def net_config(cls, spec, hyper, width):
-        nets = super().net_config(spec, hyper, width)
         norm = hyper.extra.get("d_norm", "batch")
         if spec["kind"] == "points":
             if norm != "batch":
@@ -67,9 +66,8 @@ class Hinge(DCGAN):
                     "--d-norm applies to image data; on 2-D points hinge uses PacGAN's maxout "
                     "D, which has no normalisation layer"
                 )
-            return nets
-        nets["discriminator"]["norm"] = norm
-        return nets
+            return dcgan_nets(spec, hyper, width)
+        return dcgan_nets(spec, hyper, width, norm=norm)
 
     def d_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0])).detach()

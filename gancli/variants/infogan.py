@@ -28,8 +28,8 @@ from typing import Any
 from gancli._lazy import lazy
 from gancli.errors import GanError
 from gancli.variants import Option, register
+from gancli.variants._nets import PACGAN_TOY, toy_generator
 from gancli.variants.base import Hyper, Variant
-from gancli.variants.gan import PACGAN_TOY
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -146,13 +146,7 @@ class InfoGAN(Variant):
         latent, q_dim = hyper.z_dim + codes_width(codes), codes_width(codes)
         if spec["kind"] == "points":
             return {
-                "generator": {
-                    "family": "toy.generator",
-                    "z_dim": latent,
-                    "out_dim": spec["shape"][0],
-                    "hidden": width or 400,
-                    "layers": 4,
-                },
+                "generator": toy_generator(latent, spec["shape"][0], width),
                 "discriminator": {
                     "family": "infogan.toy_discriminator",
                     "q_dim": q_dim,

@@ -18,13 +18,14 @@ GAN variants, so that mode-coverage numbers compare across losses.
 from __future__ import annotations
 
 from gancli.variants import register
-from gancli.variants.base import Hyper, Option
-from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import PACGAN_TOY
+from gancli.variants._nets import PACGAN_TOY, dcgan_nets
+from gancli.variants.base import Hyper, Option, Variant
 
 
 @register
-class LSGAN(DCGAN):
+class LSGAN(Variant):
+    """Nets: DCGAN's (`dcgan_nets`). Losses: least squares to the targets a, b, c (below)."""
+
     name = "lsgan"
     paper = "Mao et al. 2017, Least Squares Generative Adversarial Networks"
     summary = "Least-squares D and G losses (targets a=0, b=1, c=1) on DCGAN nets."
@@ -44,6 +45,10 @@ class LSGAN(DCGAN):
         Option("c", float, "LSGAN target G wants D to give its samples (0 or 1 in the paper)."),
     )
     toy_defaults = PACGAN_TOY.replace(extra={"a": 0.0, "b": 1.0, "c": 1.0})
+
+    @classmethod
+    def net_config(cls, spec, hyper, width):
+        return dcgan_nets(spec, hyper, width)
 
     def d_loss(self, real, labels):
         extra = self.hyper.extra

@@ -35,9 +35,10 @@ from typing import Any
 from gancli._lazy import lazy
 from gancli.errors import GanError
 from gancli.variants import Option, register
-from gancli.variants.base import Hyper
+from gancli.variants._mixins import G_LOSS, MINIMAX, NONSATURATING, LogLoss, generator_loss
+from gancli.variants._nets import dcgan_nets
+from gancli.variants.base import Hyper, Variant
 from gancli.variants.dcgan import DCGAN
-from gancli.variants.gan import G_LOSS, MINIMAX, NONSATURATING, generator_loss
 
 torch = lazy("torch")
 F = lazy("torch.nn.functional")
@@ -47,7 +48,10 @@ UNROLL = 5  # the reference notebook's K (the paper's mixture figure uses 10)
 
 
 @register
-class Unrolled(DCGAN):
+class Unrolled(LogLoss, Variant):
+    """Nets: DCGAN's (`dcgan_nets`). Losses: D's is the GAN's log loss (`LogLoss`); G's is the
+    `--g-loss` form at the look-ahead parameters (`g_loss` below)."""
+
     name = "unrolled"
     paper = "Metz et al. 2017, Unrolled Generative Adversarial Networks"
     summary = "G looks K discriminator updates ahead, differentiating through them."
@@ -81,6 +85,10 @@ class Unrolled(DCGAN):
         G_LOSS,
     )
 
+    @classmethod
+    def net_config(cls, spec, hyper, width):
+        return dcgan_nets(spec, hyper, width)
+
     # ---- the look-ahead ------------------------------------------------------------------
 
     def g_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
@@ -104,7 +112,7 @@ class Unrolled(DCGAN):
         rule = _UnrolledOptimizer(D, getattr(self, "opt_d", None), self.hyper)
         target = fake.detach() if lookahead else fake
         for _ in range(k):
-            # Exactly the real D's loss (GAN.d_loss), on this step's batch and z.
+            # Exactly the real D's loss (LogLoss.d_loss), on this step's batch and z.
             d_loss = self.d_scale * (
                 F.softplus(-logits(params, real)).mean() + F.softplus(logits(params, target)).mean()
             )

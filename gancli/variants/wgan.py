@@ -21,14 +21,19 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import register
-from gancli.variants.base import Hyper, Option
-from gancli.variants.dcgan import DCGAN
+from gancli.variants._mixins import WassersteinCritic
+from gancli.variants._nets import dcgan_nets
+from gancli.variants.base import Hyper, Option, Variant
 
 torch = lazy("torch")
 
 
 @register
-class WGAN(DCGAN):
+class WGAN(WassersteinCritic, Variant):
+    """Nets: DCGAN's, the critic with batch norm. Losses: the Wasserstein estimate
+    (`WassersteinCritic`), the critic's weights clipped after each of its steps, the paper's
+    long critic phases (`critic_steps`)."""
+
     name = "wgan"
     paper = "Arjovsky et al. 2017, Wasserstein GAN"
     summary = "Wasserstein critic kept Lipschitz by clipping its weights to [-0.01, 0.01]."
@@ -69,6 +74,10 @@ class WGAN(DCGAN):
         extra={"clip": 0.01},
     )
 
+    @classmethod
+    def net_config(cls, spec, hyper, width):
+        return dcgan_nets(spec, hyper, width)
+
     def __init__(self, config: dict[str, Any], device: Any = "cpu") -> None:
         super().__init__(config, device)
         # The paper's code clips before every critic update, so even the first critic forward
@@ -95,18 +104,7 @@ class WGAN(DCGAN):
             return int(extra.get("burn_in_critic", self.hyper.n_critic))
         return self.hyper.n_critic
 
-    def critic_scores(self, real: Any) -> tuple[Any, Any, Any, Any]:
-        """The critic's fp32 scores of a real batch and of as many fresh G samples, and the
-        two batches as the critic saw them (augmented under --augment; the samples detached)."""
-        fake = self.augmented(self.generate(self.sample_z(real.shape[0])).detach())
-        real = self.augmented(real)
-        return self.discriminator(real).float(), self.discriminator(fake).float(), real, fake
-
     def d_loss(self, real, labels):
         real_score, fake_score, _, _ = self.critic_scores(real)
         wasserstein = real_score.mean() - fake_score.mean()
         return -wasserstein, {"wasserstein": wasserstein.detach()}
-
-    def g_loss(self, real, labels):
-        fake = self.generate(self.sample_z(real.shape[0]))
-        return -self.discriminator(self.augmented(fake)).float().mean(), {}

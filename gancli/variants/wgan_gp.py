@@ -26,8 +26,9 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import register
-from gancli.variants.base import Hyper, Option
-from gancli.variants.wgan import WGAN
+from gancli.variants._mixins import WassersteinCritic
+from gancli.variants._nets import dcgan_nets
+from gancli.variants.base import Hyper, Option, Variant
 
 torch = lazy("torch")
 
@@ -59,7 +60,10 @@ def gradient_penalty(critic: Any, real: Any, fake: Any) -> tuple[Any, Any]:
 
 
 @register
-class WGANGP(WGAN):
+class WGANGP(WassersteinCritic, Variant):
+    """Nets: DCGAN's, the critic with layer norm on images. Losses: the Wasserstein estimate
+    (`WassersteinCritic`) with the gradient penalty; no clipping, no long critic phases."""
+
     name = "wgan-gp"
     paper = "Gulrajani et al. 2017, Improved Training of Wasserstein GANs"
     summary = "Wasserstein critic with a gradient penalty at interpolates; no batch norm in D."
@@ -89,10 +93,9 @@ class WGANGP(WGAN):
 
     @classmethod
     def net_config(cls, spec, hyper, width):
-        nets = super().net_config(spec, hyper, width)
-        if spec["kind"] != "points":
-            nets["discriminator"]["norm"] = "layer"
-        return nets
+        if spec["kind"] == "points":
+            return dcgan_nets(spec, hyper, width)  # PacGAN's maxout critic has no norm
+        return dcgan_nets(spec, hyper, width, norm="layer")
 
     def d_loss(self, real, labels):
         # under --augment the penalty is on interpolates of the images as the critic saw them

@@ -87,3 +87,63 @@ def test_an_unknown_variant_lists_the_valid_ones(name, suggests):
     assert suggests in said if suggests else "did you mean" not in said
     assert "valid: " + ", ".join(sorted(variants.names())) in said
     assert "Traceback" not in r.output
+
+
+def _flags(cls) -> set[str]:
+    flags = set()
+    for o in cls.options:
+        flag = o.name.replace("_", "-")
+        flags |= {f"--{flag}", f"--no-{flag}"} if o.type is bool else {f"--{flag}"}
+    return flags
+
+
+@pytest.fixture(scope="module")
+def train_commands():
+    """The click commands of `gan train`, built once (a CliRunner call rebuilds every one)."""
+    from gancli.cli.train import app
+
+    return typer.main.get_command(app).commands
+
+
+@pytest.mark.parametrize("name", variants.names())
+def test_a_variant_offers_exactly_its_own_options(name, train_commands):
+    """Its --help lists its options and no other variant's; another variant's option is the
+    usual one-line usage error (exit 2, "No such option"), before anything is read."""
+    import re
+
+    from typer._click.exceptions import UsageError
+
+    from gancli.cli import app
+
+    own = _flags(variants.get(name))
+    foreign = sorted(set().union(*(_flags(variants.get(n)) for n in variants.names())) - own)
+    r = CliRunner().invoke(app, ["train", name, "--help"], env={"COLUMNS": "300"})
+    listed = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", r.output))
+    assert r.exit_code == 0 and own <= listed and not listed & set(foreign), listed & set(foreign)
+    for flag in foreign:
+        with pytest.raises(UsageError) as refused:
+            args = [flag] if flag.startswith("--no-") else [flag, "1"]
+            train_commands[name].make_context(name, args)
+        assert refused.value.exit_code == 2
+        assert refused.value.message.startswith(f"No such option: {flag} "), refused.value.message
+    r = CliRunner().invoke(app, ["train", name, foreign[0], "1"])
+    said = " ".join(r.output.replace("│", " ").split())
+    assert r.exit_code == 2 and f"No such option: {foreign[0]}" in said
+    assert "Traceback" not in r.output
+
+
+def test_g_loss_is_offered_only_where_the_losses_read_it():
+    """gan, dcgan and unrolled compute G's loss with --g-loss; the others have losses of their
+    own, so it is not offered to them."""
+    from gancli.cli import app
+
+    assert [n for n in variants.names() if "--g-loss" in _flags(variants.get(n))] == [
+        "dcgan",
+        "gan",
+        "unrolled",
+    ]
+    for name in ("lsgan", "hinge", "wgan", "wgan-gp", "cgan", "acgan"):
+        r = CliRunner().invoke(app, ["train", name, "--g-loss", "minimax"])
+        said = " ".join(r.output.replace("│", " ").split())
+        assert r.exit_code == 2 and "No such option: --g-loss" in said, name
+        assert len(r.output.strip().splitlines()) == 1, r.output
