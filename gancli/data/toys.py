@@ -1,7 +1,8 @@
 """2-D Gaussian mixtures for mode-collapse experiments (PacGAN / VEEGAN protocol).
 
 ring8: 8 means at (cos 2*pi*i/8, sin 2*pi*i/8), std 0.01; grid25: 25 means at {-4,-2,0,2,4}^2,
-std 0.05; 100,000 points each. Cheap to draw, so never cached.
+std 0.05; 100,000 points each. Cheap to draw, so never cached. Each is registered by its own
+`@builtin` on `load_toys`; `--data NAME` ignores --image-size and --channels for them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 
 from gancli.data.dataset import Dataset
+from gancli.data.registry import Request, builtin
 
 COUNT = 100_000
 
@@ -55,3 +57,21 @@ def load_toy(name: str, seed: int = 0) -> Dataset:
     """A built-in toy by name (`ring8`, `grid25`)."""
     means, std = TOYS[name]
     return make_mixture(name, means, std, COUNT, seed)
+
+
+@builtin(
+    "ring8",
+    help="2-D toy: 8 Gaussians on the unit circle, std 0.01 (PacGAN protocol)",
+    kind="points",
+    aliases=("ring",),
+)
+@builtin(
+    "grid25",
+    help="2-D toy: 25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (PacGAN protocol)",
+    kind="points",
+    aliases=("grid",),
+)
+def load_toys(request: Request) -> Dataset:
+    ds = load_toy(request.name, request.seed)
+    ds.source = request.source
+    return ds

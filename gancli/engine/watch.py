@@ -39,7 +39,7 @@ class Watch:
             features = "classifier"
         else:
             features = "pixels"
-        needs_logits = [m for m in self.metrics if m in ("is", "classes")]
+        needs_logits = [m for m in self.metrics if METRICS[m].logits]
         if needs_logits and features != "classifier":
             raise GanError(
                 f"--eval-metrics {','.join(needs_logits)} needs a labelled data set (class "

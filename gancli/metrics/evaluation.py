@@ -4,6 +4,10 @@
 `load_fakes` from a folder of images or an array file; `evaluate` runs the metrics. The CLI only
 parses, calls these and renders.
 
+Each metric is computed by its own module (registered in `gancli.metrics.registry`): this module
+settles what they share (the samples, the feature extractor, the features of both sets, the
+receipt fields) and hands it to each metric's `compute` as `Inputs`.
+
 Generated images are quantised to uint8 first, exactly as if they were saved as PNG files, so
 that a checkpoint and a folder of its saved samples score the same.
 """
@@ -11,7 +15,6 @@ that a checkpoint and a folder of its saved samples score the same.
 from __future__ import annotations
 
 import datetime
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,34 +26,28 @@ import torch
 
 from gancli import __version__
 from gancli.errors import GanError
-from gancli.metrics import registry
+from gancli.metrics.protocol import Protocol
 from gancli.metrics.receipt import receipt
+from gancli.metrics.registry import EXTRACTORS, METRICS
 
-BOOTSTRAP = 20
-PARZEN_SPLIT_SEED = 0  # the reference splits are fixed, whatever --seed, so results compare
-MEMORISATION_HELD_OUT = 1000
-PARZEN_MIN_REFERENCE = 4
+__all__ = [
+    "Inputs",
+    "Prepared",
+    "Protocol",
+    "Report",
+    "array_shape",
+    "check_reference",
+    "describe_reference",
+    "draw_samples",
+    "evaluate",
+    "load_fakes",
+    "preflight",
+    "prepare",
+    "require_torch_fidelity",
+    "split_reference",
+]
 
-
-@dataclass
-class Protocol:
-    """Everything about how the metrics are computed that a user may choose."""
-
-    metrics: list[str]
-    features: str | None = None  # None: inception for images, points for 2-D data
-    seed: int = 0
-    kid_subsets: int = 100
-    kid_subset_size: int = 1000
-    pr_k: int = 3
-    is_splits: int = 10
-    bootstrap: int = BOOTSTRAP
-    inception_weights: str | None = None
-    classifier_epochs: int | None = None
-    batch_size: int = 256
-    out_dir: Path | None = None  # where memorisation.png goes; None: not written
-
-    def extractor_name(self, kind: str) -> str:
-        return self.features or ("inception" if kind == "image" else "points")
+SPLIT_SEED = 0  # the reference's held-out splits are fixed, whatever --seed, so results compare
 
 
 @dataclass
@@ -160,57 +157,21 @@ def load_fakes(
 
 def preflight(metrics: list[str], n_fake: int, n_ref: int, proto: Protocol) -> None:
     """The sample-count minimums of each metric, checked before anything is drawn."""
-    from gancli.metrics.kid import kid_minimum
-    from gancli.metrics.pr import pr_minimum
-
-    if "kid" in metrics:
-        if proto.kid_subset_size < 2:
-            raise GanError(f"--kid-subset-size must be at least 2; got {proto.kid_subset_size}")
-        need = kid_minimum(proto.kid_subset_size)
-        if min(n_fake, n_ref) < need:
-            fix = (
-                "raise -n or lower --kid-subset-size"
-                if n_fake < need
-                else (f"lower --kid-subset-size to at most {n_ref}, the size of the reference")
-            )
-            raise GanError(
-                f"KID draws subsets of {proto.kid_subset_size} samples from each set, so it needs "
-                f"at least {need} generated and {need} reference samples; got {n_fake} generated "
-                f"and {n_ref} reference: {fix} (the convention is 1000)"
-            )
-    if "pr" in metrics:
-        need = pr_minimum(proto.pr_k)
-        if proto.pr_k < 1:
-            raise GanError(f"--pr-k must be at least 1; got {proto.pr_k}")
-        if min(n_fake, n_ref) < need:
-            raise GanError(
-                f"precision/recall measures the distance to the k-th nearest neighbour "
-                f"(k = {proto.pr_k}) within each set, so it needs at least {need} generated and "
-                f"{need} reference samples; got {n_fake} and {n_ref}: "
-                + ("raise -n or lower --pr-k" if n_fake < need else "lower --pr-k")
-            )
-    if "fid" in metrics and min(n_fake, n_ref) < 2:
-        raise GanError(
-            f"FID fits a covariance to each set, so it needs at least 2 generated and 2 "
-            f"reference samples; got {n_fake} and {n_ref} (the convention is 10,000 or more)"
-        )
-    if "is" in metrics and n_fake < proto.is_splits:
-        raise GanError(
-            f"the Inception Score splits the samples into {proto.is_splits} groups, so it needs "
-            f"at least {proto.is_splits} samples; got {n_fake}: raise -n or lower --is-splits"
-        )
-    if "parzen" in metrics and n_ref < PARZEN_MIN_REFERENCE:
-        raise GanError(
-            f"parzen splits the reference into validation and test images, so it needs at least "
-            f"{PARZEN_MIN_REFERENCE} reference images; got {n_ref}"
-        )
-    if "memorisation" in metrics and n_ref < 2:
-        raise GanError(
-            f"memorisation holds out part of the reference, so it needs at least 2 reference "
-            f"images; got {n_ref}"
-        )
+    for m in metrics:
+        check = METRICS.load(m).check
+        if check is not None:
+            check(n_fake, n_ref, proto)
     if proto.bootstrap < 0:
         raise GanError(f"--bootstrap must be 0 (off) or more; got {proto.bootstrap}")
+
+
+def check_reference(metrics: list[str], reference: Any) -> None:
+    """Whether each metric can be computed against this reference set at all (modes needs
+    modes to count), checked before anything is drawn."""
+    for m in metrics:
+        check = METRICS.load(m).check_reference
+        if check is not None:
+            check(reference)
 
 
 # ---- the evaluation -----------------------------------------------------------------------
@@ -253,19 +214,22 @@ def prepare(
 
     t = time.perf_counter()
     name = proto.extractor_name(reference.kind)
-    uses_fidelity = name == "inception" and any(registry.METRICS[m].features for m in proto.metrics)
+    ext = EXTRACTORS.get(name)
+    feature_metrics = [m for m in proto.metrics if METRICS[m].features]
+    uses_fidelity = ext is not None and ext.torch_fidelity and bool(feature_metrics)
     imported = 0.0
-    if uses_fidelity or any(m in ("fid", "kid", "is", "pr") for m in proto.metrics):
+    if uses_fidelity or any(METRICS[m].torch_fidelity for m in proto.metrics):
         require_torch_fidelity()
         imported = time.perf_counter() - t
     prepared = Prepared(data_hash(reference), import_seconds=imported)
-    feature_metrics = [m for m in proto.metrics if registry.METRICS[m].features]
     if feature_metrics:
         for m in feature_metrics:
-            if m in ("is", "classes") and name not in ("inception", "classifier"):
+            info = METRICS[m]
+            if info.logits and not (ext is not None and ext.logits):
                 raise GanError(f"{m} needs class logits; --features {name} has none")
-            if m == "classes" and name != "classifier":
-                raise GanError(f"classes needs --features classifier (named classes); not {name}")
+            if info.named_classes and not (ext is not None and ext.named_classes):
+                named = ", ".join(n for n, e in EXTRACTORS.items() if e.named_classes)
+                raise GanError(f"{m} needs --features {named} (named classes); not {name}")
         prepared.extractor = build_extractor(
             name,
             reference,
@@ -280,6 +244,58 @@ def prepare(
     return prepared
 
 
+@dataclass
+class Inputs:
+    """What the protocol hands each metric's `compute`: the samples, the reference set, their
+    features when a metric uses features, and the receipt fields every result carries.
+
+    `compute` calls `add` once per result (precision/recall add two) and appends any file it
+    writes to `outputs`."""
+
+    fake: torch.Tensor  # uint8 images (N, C, H, W) or float points (N, 2), on the CPU
+    reference: Any  # the Dataset
+    proto: Protocol
+    source: dict[str, Any]  # what was evaluated: {"checkpoint": ...} or {"fake": ...}
+    device: Any
+    note: Callable[[str], None]
+    ref_hash: str  # a hash of the reference's pixels (or points), labels and class names
+    report: Report
+    base: dict[str, Any]  # the receipt fields of every result (reference, seed, version, ...)
+    extractor: Any = None  # features.Extractor: its name, weights hash, resize, class names
+    fake_features: Any = None  # features.Features of the samples (features, logits)
+    ref_features: Any = None  # features.Reference: the reference's features, mu, sigma, hash
+    # the receipt fields of a result computed on features, and on pixels in [0, 1]
+    features_receipt: dict[str, Any] = field(default_factory=dict)
+    pixels_receipt: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.report.outputs
+
+    @property
+    def seeded(self) -> bool:
+        """The samples come from a checkpoint, so sample i is the latent of seed proto.seed + i."""
+        return "checkpoint" in self.source
+
+    def add(self, metric: str, value: float, fields: dict[str, Any], **extra: Any) -> None:
+        """One result: its value, `spread`, `spread_kind`, `ci95` and `details` from `extra`,
+        and a receipt of `fields` (n, features, protocol, ...; "metric" names the registered
+        metric when the result's own name differs, as precision's is "pr")."""
+        result = {"metric": metric, "value": value, "spread": None, "spread_kind": None}
+        result.update({k: v for k, v in extra.items() if k != "details"})
+        result["details"] = extra.get("details", {})
+        family = fields.get("metric", metric)  # precision and recall are both "pr"
+        result["better"] = METRICS[family].better if family in METRICS else None
+        result["receipt"] = receipt(**{**self.base, **fields, "metric": metric})
+        self.report.results.append(result)
+
+
+def split_reference(n: int, first: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed permutation of range(n) (seed SPLIT_SEED), cut after `first`."""
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(SPLIT_SEED))
+    return perm[:first], perm[first:]
+
+
 def evaluate(
     fake: torch.Tensor,
     reference: Any,
@@ -291,7 +307,7 @@ def evaluate(
 ) -> Report:
     """Run `proto.metrics` on `fake` (uint8 images or float points) against `reference`;
     the results come in the order of `proto.metrics`."""
-    from gancli.metrics.features import reference_features, tensor_sha256
+    from gancli.metrics.features import reference_features
 
     kind = reference.kind
     if kind == "image" and tuple(fake.shape[1:]) != tuple(reference.x.shape[1:]):
@@ -306,31 +322,38 @@ def evaluate(
     if prepared.import_seconds:
         timings["import_torch_fidelity"] = prepared.import_seconds
     report = Report([], timings)
-    ref_hash = prepared.ref_hash
-    base = {
-        "reference": describe_reference(reference),
-        "seed": proto.seed,
-        "gancli_version": __version__,
-        "source": source,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-    def add(metric: str, value: float, r: dict[str, Any], **extra: Any) -> None:
-        result = {"metric": metric, "value": value, "spread": None, "spread_kind": None}
-        result.update({k: v for k, v in extra.items() if k != "details"})
-        result["details"] = extra.get("details", {})
-        family = r.get("metric", metric)  # precision and recall are both "pr"
-        result["better"] = registry.METRICS[family].better if family in registry.METRICS else None
-        result["receipt"] = receipt(**{**base, **r, "metric": metric})
-        report.results.append(result)
-
+    inputs = Inputs(
+        fake=fake,
+        reference=reference,
+        proto=proto,
+        source=source,
+        device=device,
+        note=note,
+        ref_hash=prepared.ref_hash,
+        report=report,
+        base={
+            "reference": describe_reference(reference),
+            "seed": proto.seed,
+            "gancli_version": __version__,
+            "source": source,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        },
+        pixels_receipt={
+            "features": "raw-pixels",
+            "features_hash": None,
+            "resize": "none (pixels in [0, 1])",
+            "n": len(fake),
+            "n_ref": len(reference),
+            "reference_hash": prepared.ref_hash,
+        },
+    )
     extractor = prepared.extractor
     if extractor is not None:
         t = time.perf_counter()
         fake_f = extractor(fake)
         timings["features_fake"] = time.perf_counter() - t
         t = time.perf_counter()
-        ref = reference_features(reference, ref_hash, extractor, note)
+        ref = reference_features(reference, prepared.ref_hash, extractor, note)
         timings["features_reference"] = time.perf_counter() - t
         report.info["reference_features"] = "cache" if ref.cached else "computed"
         report.info["extractor"] = {"name": extractor.name, **extractor.info}
@@ -339,7 +362,8 @@ def evaluate(
                 "the samples' features hold NaN or infinity (a diverged generator?): no metric "
                 "can be computed on them"
             )
-        feat = {
+        inputs.extractor, inputs.fake_features, inputs.ref_features = extractor, fake_f, ref
+        inputs.features_receipt = {
             "features": extractor.name,
             "features_hash": extractor.weights_hash,
             "resize": extractor.resize,
@@ -347,283 +371,10 @@ def evaluate(
             "n_ref": len(reference),
             "reference_hash": ref.hash,
         }
-    pixel = {
-        "features": "raw-pixels",
-        "features_hash": None,
-        "resize": "none (pixels in [0, 1])",
-        "n": len(fake),
-        "n_ref": len(reference),
-        "reference_hash": ref_hash,
-    }
     for m in proto.metrics:
         t = time.perf_counter()
-        if m == "fid":
-            _fid(add, fake_f.features, ref, feat, proto)
-        elif m == "kid":
-            _kid(add, fake_f.features, ref.features.features, feat, proto)
-        elif m == "is":
-            _is(add, fake_f.logits, feat, proto)
-        elif m == "pr":
-            _pr(add, fake_f.features, ref.features.features, feat, proto)
-        elif m == "classes":
-            _classes(add, fake_f.logits, ref.features.logits, extractor.class_names, feat)
-        elif m == "modes" and reference.kind == "image":
-            _stacked_modes(add, fake, reference, proto, device, note)
-        elif m == "modes":
-            _modes(add, fake, reference, tensor_sha256)
-        elif m == "parzen":
-            _parzen(add, fake, reference, pixel)
-        elif m == "memorisation":
-            out = _memorisation(add, fake, reference, pixel, proto, "checkpoint" in source)
-            if out:
-                report.outputs.append(out)
+        compute = METRICS.load(m).compute
+        assert compute is not None
+        compute(inputs)
         timings[m] = time.perf_counter() - t
     return report
-
-
-def _fid(add: Any, fake: torch.Tensor, ref: Any, feat: dict, proto: Protocol) -> None:
-    from gancli.metrics.frechet import frechet_bootstrap, frechet_distance, gaussian_stats
-
-    mu, sigma = gaussian_stats(fake)
-    value = frechet_distance(mu, sigma, ref.mu, ref.sigma)
-    extra: dict[str, Any] = {"details": {"dim": int(fake.shape[1])}}
-    if proto.bootstrap >= 2:
-        reps = frechet_bootstrap(fake, ref.mu, ref.sigma, proto.bootstrap, proto.seed)
-        se = float(np.std(reps, ddof=1))
-        extra.update(
-            spread=se,
-            spread_kind=f"bootstrap SE ({proto.bootstrap} resamples of the samples)",
-            ci95=[value - 1.96 * se, value + 1.96 * se],
-        )
-        extra["details"]["bootstrap_mean"] = float(np.mean(reps))
-    add("fid", value, {**feat, "protocol": {"fid": 1}}, **extra)
-
-
-def _kid(add: Any, fake: torch.Tensor, real: torch.Tensor, feat: dict, proto: Protocol) -> None:
-    from gancli.metrics.kid import kernel_inception_distance
-
-    mean, std = kernel_inception_distance(
-        fake, real, proto.kid_subsets, proto.kid_subset_size, proto.seed
-    )
-    add(
-        "kid",
-        mean,
-        {
-            **feat,
-            "protocol": {
-                "kid": 1,
-                "subsets": proto.kid_subsets,
-                "subset_size": proto.kid_subset_size,
-                "kernel": "(x.y/d + 1)^3",
-            },
-        },
-        spread=std,
-        spread_kind=f"std over {proto.kid_subsets} subsets",
-    )
-
-
-def _is(add: Any, logits: torch.Tensor, feat: dict, proto: Protocol) -> None:
-    from gancli.metrics.inception_score import inception_score
-
-    mean, std = inception_score(logits, proto.is_splits, proto.seed)
-    r = {**feat, "n_ref": None, "reference_hash": None}
-    r["protocol"] = {"is": 1, "splits": proto.is_splits, "classes": int(logits.shape[1])}
-    add("is", mean, r, spread=std, spread_kind=f"std over {proto.is_splits} splits")
-
-
-def _pr(add: Any, fake: torch.Tensor, real: torch.Tensor, feat: dict, proto: Protocol) -> None:
-    from gancli.metrics.pr import precision_recall
-
-    m = min(len(fake), len(real))
-    g = torch.Generator().manual_seed(proto.seed)
-    if len(fake) > m:
-        fake = fake[torch.randperm(len(fake), generator=g)[:m]]
-    if len(real) > m:
-        real = real[torch.randperm(len(real), generator=g)[:m]]
-    precision, recall = precision_recall(fake, real, proto.pr_k)
-    r = {**feat, "n": m, "n_ref": m, "protocol": {"pr": 1, "k": proto.pr_k, "equal_n": True}}
-    note = {"subsampled_to": m} if m < feat["n"] or m < feat["n_ref"] else {}
-    add("precision", precision, {**r, "metric": "pr"}, details=dict(note))
-    add("recall", recall, {**r, "metric": "pr"}, details=dict(note))
-
-
-def _classes(
-    add: Any, logits: torch.Tensor, ref_logits: torch.Tensor, names: list[str], feat: dict
-) -> None:
-    k = len(names)
-    fake_h = np.bincount(logits.argmax(1).numpy(), minlength=k) / len(logits)
-    ref_h = np.bincount(ref_logits.argmax(1).numpy(), minlength=k) / len(ref_logits)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(fake_h > 0, fake_h * np.log(fake_h / ref_h), 0.0)
-    kl = float(terms.sum())
-    add(
-        "classes",
-        kl,
-        {**feat, "protocol": {"classes": 1, "histograms": "classifier predictions, both sets"}},
-        details={
-            "covered": int((fake_h > 0).sum()),
-            "total": k,
-            "histogram": {n: round(float(v), 6) for n, v in zip(names, fake_h)},
-            "reference_histogram": {n: round(float(v), 6) for n, v in zip(names, ref_h)},
-        },
-    )
-
-
-def _modes(add: Any, fake: torch.Tensor, reference: Any, hash_fn: Any) -> None:
-    from gancli.metrics.modes import SIGMAS, mode_coverage
-
-    if reference.modes is None or reference.mode_std is None:
-        raise GanError(f"modes needs a 2-D mixture with known modes; {reference.name} has none")
-    r = mode_coverage(fake, reference.modes, reference.mode_std)
-    add(
-        "modes",
-        float(r["modes"]),
-        {
-            "features": "points",
-            "features_hash": None,
-            "resize": "none",
-            "n": len(fake),
-            "n_ref": None,
-            "reference_hash": hash_fn(reference.modes, np.array([reference.mode_std])),
-            "protocol": {"modes": 1, "high_quality_within_std": SIGMAS},
-        },
-        details={
-            "total": r["total"],
-            "high_quality": r["high_quality"],
-            "kl": None if math.isnan(r["kl"]) else r["kl"],
-        },
-    )
-
-
-def _stacked_modes(
-    add: Any, fake: torch.Tensor, reference: Any, proto: Any, device: Any, note: Any
-) -> None:
-    """Stacked MNIST: every channel read by a digit classifier trained on mnist5k."""
-    from gancli.data import load_data
-    from gancli.metrics.features import build_extractor, data_hash
-    from gancli.metrics.stacked import stacked_modes
-
-    if reference.name != "stacked-mnist":
-        raise GanError(
-            "modes on images counts Stacked MNIST's 1,000 digit triples: use --data "
-            f"stacked-mnist (or a 2-D mixture); {reference.name} has no modes to count"
-        )
-    size = int(fake.shape[-1])
-    digits = load_data("mnist5k", image_size=size, channels=1)
-    reader = build_extractor(
-        "classifier",
-        digits,
-        data_hash(digits),
-        device,
-        classifier_epochs=proto.classifier_epochs,
-        note=note,
-    )
-    r = stacked_modes(fake, lambda x: reader(x).logits.argmax(1))
-    add(
-        "modes",
-        float(r["modes"]),
-        {
-            "features": "mnist5k digit classifier, per channel",
-            "features_hash": reader.weights_hash,
-            "resize": "none",
-            "n": len(fake),
-            "n_ref": None,
-            "reference_hash": "stacked-mnist/1000",
-            "protocol": {
-                "modes": "stacked-mnist",
-                "classifier_accuracy": reader.info.get("held_out_accuracy"),
-            },
-        },
-        details={"total": r["total"], "kl": r["kl"], "most_common": r["most_common"]},
-    )
-
-
-def _split(n: int, first: int, seed: int = PARZEN_SPLIT_SEED) -> tuple[torch.Tensor, torch.Tensor]:
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    return perm[:first], perm[first:]
-
-
-def _parzen(add: Any, fake: torch.Tensor, reference: Any, pixel: dict) -> None:
-    from gancli.metrics.parzen import TEST_MAX, VALIDATION, parzen_evaluate
-
-    n_val = min(VALIDATION, len(reference) // 2)
-    val_idx, test_idx = _split(len(reference), n_val)
-    test_idx = test_idx[:TEST_MAX]
-    x = reference.x
-    r = parzen_evaluate(
-        fake.reshape(len(fake), -1).float() / 255.0,
-        x[val_idx].reshape(n_val, -1).float() / 255.0,
-        x[test_idx].reshape(len(test_idx), -1).float() / 255.0,
-    )
-    protocol = {
-        "parzen": 1,
-        "sigmas": "logspace(-1, 0, 10)",
-        "validation": r["n_validation"],
-        "test": r["n_test"],
-        "split": f"reference permuted with seed {PARZEN_SPLIT_SEED}",
-    }
-    details = {
-        "sigma": r["sigma"],
-        "sigma_at_grid_edge": r["sigma_at_edge"],
-        "validation_ll": r["validation_ll"],
-        "units": "nats, pixels in [0, 1]",
-    }
-    add(
-        "parzen",
-        r["mean"],
-        {**pixel, "protocol": protocol},
-        spread=r["se"],
-        spread_kind=f"standard error over {r['n_test']} test images",
-        ci95=[r["mean"] - 1.96 * r["se"], r["mean"] + 1.96 * r["se"]],
-        details=details,
-    )
-
-
-def _memorisation(
-    add: Any, fake: torch.Tensor, reference: Any, pixel: dict, proto: Protocol, seeded: bool
-) -> str | None:
-    from gancli.metrics.memorise import (
-        GRID_ROWS,
-        K,
-        memorisation_stats,
-        nearest_neighbours,
-        neighbour_grid,
-    )
-
-    n = len(reference)
-    n_held = min(MEMORISATION_HELD_OUT, max(1, n // 10))
-    held_idx, train_idx = _split(n, n_held)
-    train = reference.x[train_idx]
-    fake_d, fake_i = nearest_neighbours(fake, train, K)
-    held_d, _ = nearest_neighbours(reference.x[held_idx], train, 1)
-    stats = memorisation_stats(fake_d[:, 0], held_d[:, 0])
-    rows = np.argsort(fake_d[:, 0], kind="stable")[:GRID_ROWS]
-    closest = []
-    for r in rows:
-        entry: dict[str, Any] = {"sample": int(r), "distance": float(fake_d[r, 0])}
-        if seeded:  # samples drawn from a checkpoint: sample i is seed + i
-            entry["seed"] = int(proto.seed + r)
-        if reference.files:
-            entry["nearest"] = [reference.files[int(train_idx[j])] for j in fake_i[r]]
-        else:
-            entry["nearest"] = [int(train_idx[j]) for j in fake_i[r]]
-        closest.append(entry)
-    out = None
-    if proto.out_dir is not None:
-        path = Path(proto.out_dir) / "memorisation.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        neighbour_grid(fake, train, fake_i, rows).save(path)
-        out = str(path)
-    protocol = {
-        "memorisation": 1,
-        "distance": "L2 over pixels in [0, 1]",
-        "held_out": n_held,
-        "split": f"reference permuted with seed {PARZEN_SPLIT_SEED}",
-    }
-    add(
-        "memorisation",
-        stats["median_ratio"],
-        {**pixel, "n_ref": len(train_idx), "protocol": protocol},
-        details={**stats, "closest": closest, "grid": out},
-    )
-    return out

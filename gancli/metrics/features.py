@@ -1,18 +1,14 @@
-"""Feature extractors registered by name, and the cache of reference features.
+"""Feature extractors, and the cache of reference features.
 
 An extractor turns uint8 images (N, C, H, W) into features (N, d) and, where it has them,
 class logits. Every extractor says what it is in a receipt: its name, a hash of its weights
 and how it resizes the images, because FID-type numbers only compare when all three match.
 
-- `inception`: torch-fidelity's Inception-v3 with the TF-ported FID weights; images are resized
-  to 299x299 by torch-fidelity's TF1-exact bilinear interpolation, grey images repeated to RGB.
-  The weights download once into torch's hub cache on a machine with internet; elsewhere give
-  the file with --inception-weights or $GANCLI_INCEPTION_WEIGHTS. It is read as plain tensors
-  (safetensors, or torch.load with weights_only=True): nothing is unpickled.
-- `classifier`: `SmallCNN` trained once on the labelled reference set at its resolution, and
-  cached; 128-d features and class logits. Works offline.
-- `pixels`: the image average-pooled to 8x8 per channel in [0, 1]. No weights at all.
-- `points`: 2-D toy data, the coordinates themselves.
+Each extractor is a module in `gancli/metrics/extractors/` whose builder is registered by
+`@extractor(...)` (see `gancli.metrics.registry`): `inception` (FID's Inception-v3),
+`classifier` (a small CNN trained on the labelled reference set, cached), `pixels` (8x8
+average pooling) and `points` (2-D toy data, the coordinates themselves). `build_extractor`
+finds the one asked for.
 
 Reference features (and their mean and covariance) are cached per data set and extractor under
 `<cache>/eval/`, keyed by a hash of the reference's pixels and of the extractor's identity.
@@ -22,15 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import torch
@@ -39,14 +32,27 @@ from gancli.checkpoint import save_tensors
 from gancli.errors import GanError
 
 EVAL_FORMAT = 1  # bump when cached features or classifiers must not be reused
-CLASSIFIER_ARCH = "SmallCNN/1"
-CLASSIFIER_HELD_OUT = 0.1  # of the reference, to report the classifier's accuracy
-CLASSIFIER_MAX_TRAIN = 20_000
-INCEPTION_ENV = "GANCLI_INCEPTION_WEIGHTS"
-INCEPTION_FEATURES = ("2048", "logits_unbiased")
-# sha256 of torch-fidelity's weights-inception-2015-12-05-6726825d.pth (the file name carries
-# its first 8 hex digits): the FID weights that published numbers use.
-INCEPTION_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+
+# names that lived here before each extractor had its own module
+_MOVED = {
+    "CLASSIFIER_ARCH": "classifier",
+    "CLASSIFIER_HELD_OUT": "classifier",
+    "CLASSIFIER_MAX_TRAIN": "classifier",
+    "auto_epochs": "classifier",
+    "INCEPTION_ENV": "inception",
+    "INCEPTION_FEATURES": "inception",
+    "INCEPTION_SHA256": "inception",
+    "inception_weights_path": "inception",
+    "read_weights": "inception",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"gancli.metrics.extractors.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def eval_cache_dir() -> Path:
@@ -56,11 +62,13 @@ def eval_cache_dir() -> Path:
     return cache_root().parent / "eval"
 
 
-def _slug(text: str) -> str:
+def eval_slug(text: str) -> str:
+    """A data set's name as a short, file-name-safe part of a cache file's name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:40] or "data"
 
 
-def _key(material: dict[str, Any]) -> str:
+def eval_key(material: dict[str, Any]) -> str:
+    """sha256 over EVAL_FORMAT and everything that decides a cached file's content."""
     blob = json.dumps({"eval_format": EVAL_FORMAT, **material}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -110,10 +118,13 @@ class Extractor:
     batch_size: int = 256
     class_names: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    cache_features: bool = True  # keep the reference's features in the cache (not for points)
 
     @property
     def has_logits(self) -> bool:
-        return self.name in ("inception", "classifier")
+        from gancli.metrics.registry import EXTRACTORS
+
+        return self.name in EXTRACTORS and EXTRACTORS[self.name].logits
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> Features:
@@ -135,217 +146,21 @@ class Extractor:
         )
 
 
-# ---- the extractors ---------------------------------------------------------------------
+# ---- finding the extractor ----------------------------------------------------------------
 
 
-def _points(device: torch.device) -> Extractor:
-    return Extractor(
-        "points", None, "none (2-D coordinates)", lambda x: (x.float(), None), device, 65536
-    )
+@dataclass
+class ExtractorRequest:
+    """What a registered builder is given: the reference set (the classifier trains on it)
+    and the protocol's choices."""
 
-
-def _pixels(device: torch.device, batch_size: int) -> Extractor:
-    def forward(x: torch.Tensor) -> tuple[torch.Tensor, None]:
-        f = torch.nn.functional.adaptive_avg_pool2d(x.float() / 255.0, 8)
-        return f.flatten(1), None
-
-    return Extractor("pixels", None, "adaptive average pooling to 8x8", forward, device, batch_size)
-
-
-def auto_epochs(n_train: int) -> int:
-    """About 50,000 images seen, from 3 to 30 passes: mnist5k (4,500) trains 12 epochs."""
-    return int(min(30, max(3, math.ceil(50_000 / max(1, n_train)))))
-
-
-def _classifier(
-    ref: Any, ref_hash: str, device: torch.device, epochs: int | None, batch_size: int, note: Any
-) -> Extractor:
-    from safetensors import safe_open
-
-    from gancli.metrics.classifier import SmallCNN, predict, train_classifier
-
-    if ref.labels is None or ref.num_classes < 2:
-        raise GanError(
-            f"--features classifier trains a classifier on the reference's labels, and "
-            f"'{ref.source or ref.name}' has none: give a labelled set (a folder with one "
-            f"sub-folder per class, mnist5k, shapes), or use --features inception or pixels"
-        )
-    n = len(ref)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
-    n_held = max(1, int(n * CLASSIFIER_HELD_OUT)) if n >= 10 else 0
-    held, train = perm[:n_held], perm[n_held:][:CLASSIFIER_MAX_TRAIN]
-    epochs = epochs or auto_epochs(len(train))
-    if epochs < 1:
-        raise GanError(f"--classifier-epochs must be at least 1; got {epochs}")
-    shape = [int(s) for s in ref.x.shape[1:]]
-    material = {
-        "data": ref_hash,
-        "arch": CLASSIFIER_ARCH,
-        "epochs": epochs,
-        "split_seed": 0,
-        "max_train": CLASSIFIER_MAX_TRAIN,
-    }
-    path = eval_cache_dir() / f"classifier-{_slug(ref.name)}-{_key(material)[:24]}.safetensors"
-    k = ref.num_classes
-    net = SmallCNN(shape[0], k)
-    meta: dict[str, Any] | None = None
-    if path.is_file():
-        try:
-            with safe_open(str(path), framework="pt") as f:
-                meta = json.loads(f.metadata()["gancli_classifier"])
-                state = {name: f.get_tensor(name) for name in f.keys()}
-            net.load_state_dict(state)
-        except Exception:
-            meta = None
-    if meta is None:
-        note(
-            f"training the classifier feature extractor on {ref.name} ({len(train)} images, "
-            f"{epochs} epochs; once, then cached)"
-        )
-        x = ref.x[train]
-        net = train_classifier(x, ref.labels[train], k, epochs=epochs, seed=0, device=device)
-        acc = None
-        if n_held:
-            pred = predict(net, ref.x[held].float().div(127.5).sub(1))
-            acc = float((pred == ref.labels[held]).float().mean())
-        meta = {
-            "data": ref.name,
-            "data_hash": ref_hash,
-            "arch": CLASSIFIER_ARCH,
-            "epochs": epochs,
-            "n_train": len(train),
-            "n_held_out": n_held,
-            "held_out_accuracy": acc,
-            "class_names": list(ref.class_names),
-            "shape": shape,
-        }
-        try:
-            save_tensors(path, net.cpu().state_dict(), {"gancli_classifier": json.dumps(meta)})
-        except OSError as e:
-            raise GanError(
-                f"could not save the classifier in {path.parent} ({e.strerror or e}): point "
-                f"GANCLI_CACHE at a writable folder"
-            ) from e
-    net = net.to(device).eval()
-
-    def forward(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        f = net.features(x.float().div(127.5).sub(1))
-        return f, net.head(f)
-
-    acc = meta.get("held_out_accuracy")
-    return Extractor(
-        "classifier",
-        file_sha256(path),
-        f"none: trained at the reference's {shape[1]}x{shape[2]}",
-        forward,
-        device,
-        batch_size,
-        class_names=list(meta["class_names"]),
-        info={
-            "dim": 128,
-            "weights": str(path),
-            "held_out_accuracy": acc,
-            "epochs": meta["epochs"],
-            "trained_on": meta["data"],
-        },
-    )
-
-
-def _inception_url() -> str:
-    from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
-
-    return URL_INCEPTION_V3
-
-
-def inception_weights_path(given: str | os.PathLike | None) -> Path:
-    """The Inception weights file: --inception-weights, else $GANCLI_INCEPTION_WEIGHTS, else
-    torch's hub cache, downloading it there once when the network is allowed."""
-    from gancli.data.builtins import offline
-
-    given = given or os.environ.get(INCEPTION_ENV) or None
-    if given:
-        path = Path(given).expanduser()
-        if not path.is_file():
-            raise GanError(f"Inception weights '{given}': no such file")
-        return path
-    url = _inception_url()
-    hub = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
-    if hub.is_file():
-        return hub
-    how = (
-        f"download {url} on a machine with internet and pass --inception-weights PATH "
-        f"(or set {INCEPTION_ENV}=PATH), or use --features classifier, which works offline"
-    )
-    if offline():
-        raise GanError(f"the Inception weights for FID/KID/IS are not on this machine: {how}")
-    hub.parent.mkdir(parents=True, exist_ok=True)
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(60)
-    try:
-        torch.hub.download_url_to_file(url, str(hub), hash_prefix=INCEPTION_SHA256, progress=False)
-    except Exception as e:
-        reason = " ".join(str(e).split())[:120] or type(e).__name__
-        raise GanError(f"could not download the Inception weights ({reason}): {how}") from e
-    finally:
-        socket.setdefaulttimeout(old)
-    return hub
-
-
-def read_weights(path: Path) -> dict[str, torch.Tensor]:
-    """A state dict from safetensors or a torch file, as tensors only (nothing unpickled)."""
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            return load_file(str(path))
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        reason = " ".join(str(e).split())[:160]
-        raise GanError(f"could not read '{path}' as a file of weights ({reason})") from e
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise GanError(f"'{path}' is not a state dict of tensors")
-    return state
-
-
-def _inception(
-    device: torch.device, weights: str | None, batch_size: int, note: Callable[[str], None]
-) -> Extractor:
-    path = inception_weights_path(weights)
-    digest = file_sha256(path)
-    standard = digest == "sha256:" + INCEPTION_SHA256
-    if not standard:
-        note(
-            f"warning: {path} is not torch-fidelity's FID Inception weights file (sha256 "
-            f"{INCEPTION_SHA256[:8]}...): these numbers will not compare with published FIDs"
-        )
-    state = read_weights(path)
-    from torch_fidelity import feature_extractor_inceptionv3 as fe
-
-    # torch-fidelity's own loader unpickles the weights file in full (weights_only off), which
-    # can run code from it; hand it the tensors read above in place of that loader.
-    with mock.patch.object(fe, "load_state_dict_from_url", lambda *a, **k: state):
-        try:
-            net = fe.FeatureExtractorInceptionV3("inception-v3-compat", list(INCEPTION_FEATURES))
-        except RuntimeError as e:
-            first = str(e).strip().splitlines()[0][:160]
-            raise GanError(f"'{path}' does not hold the FID Inception-v3 weights ({first})") from e
-    net = net.to(device)
-
-    def forward(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        f, logits = net(x.contiguous())
-        return f, logits
-
-    return Extractor(
-        "inception",
-        digest,
-        "torch-fidelity TF1-exact bilinear to 299x299 (grey repeated to RGB), from uint8",
-        forward,
-        device,
-        batch_size,
-        info={"dim": 2048, "weights": str(path), "standard_fid_weights": standard},
-    )
+    reference: Any
+    ref_hash: str
+    device: torch.device
+    batch_size: int = 256
+    inception_weights: str | None = None
+    classifier_epochs: int | None = None
+    note: Callable[[str], None] = lambda s: None
 
 
 def build_extractor(
@@ -360,20 +175,29 @@ def build_extractor(
     note: Callable[[str], None] = lambda s: None,
 ) -> Extractor:
     """The extractor `name` for this reference set (the classifier is trained on it)."""
-    dev = torch.device(device)
-    if reference.kind == "points":
-        if name != "points":
-            raise GanError(f"2-D points have no image features: use --features points, not {name}")
-        return _points(dev)
-    if name == "points":
-        raise GanError("--features points is for 2-D toy data; these are images")
-    if name == "pixels":
-        return _pixels(dev, batch_size)
-    if name == "classifier":
-        return _classifier(reference, ref_hash, dev, classifier_epochs, batch_size, note)
-    if name == "inception":
-        return _inception(dev, inception_weights, min(batch_size, 64), note)
-    raise GanError(f"unknown feature extractor '{name}'")
+    from gancli.metrics.registry import EXTRACTORS
+
+    info = EXTRACTORS.get(name)
+    if info is None or reference.kind not in info.kinds:
+        if reference.kind == "points":
+            fits = ", ".join(n for n, e in EXTRACTORS.items() if "points" in e.kinds)
+            raise GanError(f"2-D points have no image features: use --features {fits}, not {name}")
+        if info is not None:
+            raise GanError(f"--features {name} is for 2-D toy data; these are images")
+        raise GanError(f"unknown feature extractor '{name}'")
+    build = EXTRACTORS.load(name).build
+    assert build is not None
+    return build(
+        ExtractorRequest(
+            reference,
+            ref_hash,
+            torch.device(device),
+            batch_size=batch_size,
+            inception_weights=inception_weights,
+            classifier_epochs=classifier_epochs,
+            note=note,
+        )
+    )
 
 
 # ---- reference features -----------------------------------------------------------------
@@ -397,8 +221,9 @@ def reference_features(
 
     from gancli.metrics.frechet import gaussian_stats
 
-    if extractor.name == "points":
-        f = Features(ref.x.float())
+    if not extractor.cache_features:  # cheap (the points themselves): one pass, no cache
+        feats, logits = extractor.forward(ref.x.to(extractor.device))
+        f = Features(feats.float().cpu(), None if logits is None else logits.float().cpu())
         mu, sigma = gaussian_stats(f.features)
         return Reference(f, mu, sigma, tensor_sha256(f.features), False, None)
     material = {
@@ -408,7 +233,7 @@ def reference_features(
         "resize": extractor.resize,
     }
     path = eval_cache_dir() / (
-        f"features-{_slug(ref.name)}-{extractor.name}-{_key(material)[:24]}.safetensors"
+        f"features-{eval_slug(ref.name)}-{extractor.name}-{eval_key(material)[:24]}.safetensors"
     )
     if path.is_file():
         try:

@@ -12,9 +12,16 @@ symmetric eigenvalue problem instead of a general one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from gancli.errors import GanError
+from gancli.metrics.registry import metric
+
+if TYPE_CHECKING:
+    from gancli.metrics.evaluation import Inputs
+    from gancli.metrics.protocol import Protocol
 
 
 def _array(x: Any) -> np.ndarray:
@@ -82,3 +89,42 @@ def frechet_bootstrap(
         sigma = (c * w[:, None]).T @ c / (n - 1)
         out[i] = frechet_to_root(mu, sigma, mu_r, root, tr_r)
     return out
+
+
+# ---- the metric ----------------------------------------------------------------------------
+
+
+def _check(n_fake: int, n_ref: int, proto: Protocol) -> None:
+    if min(n_fake, n_ref) < 2:
+        raise GanError(
+            f"FID fits a covariance to each set, so it needs at least 2 generated and 2 "
+            f"reference samples; got {n_fake} and {n_ref} (the convention is 10,000 or more)"
+        )
+
+
+@metric(
+    "fid",
+    help="Fréchet distance of Gaussians fitted to the features (FID on Inception pool3)",
+    kinds=("image", "points"),
+    better="lower",
+    features=True,
+    torch_fidelity=True,
+    check=_check,
+)
+def compute(inputs: Inputs) -> None:
+    """The distance, and with --bootstrap N its bootstrap standard error and 95% interval."""
+    proto, ref = inputs.proto, inputs.ref_features
+    fake = inputs.fake_features.features
+    mu, sigma = gaussian_stats(fake)
+    value = frechet_distance(mu, sigma, ref.mu, ref.sigma)
+    extra: dict[str, Any] = {"details": {"dim": int(fake.shape[1])}}
+    if proto.bootstrap >= 2:
+        reps = frechet_bootstrap(fake, ref.mu, ref.sigma, proto.bootstrap, proto.seed)
+        se = float(np.std(reps, ddof=1))
+        extra.update(
+            spread=se,
+            spread_kind=f"bootstrap SE ({proto.bootstrap} resamples of the samples)",
+            ci95=[value - 1.96 * se, value + 1.96 * se],
+        )
+        extra["details"]["bootstrap_mean"] = float(np.mean(reps))
+    inputs.add("fid", value, {**inputs.features_receipt, "protocol": {"fid": 1}}, **extra)

@@ -8,11 +8,16 @@ number of classes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from gancli.errors import GanError
+from gancli.metrics.registry import metric
+
+if TYPE_CHECKING:
+    from gancli.metrics.evaluation import Inputs
+    from gancli.metrics.protocol import Protocol
 
 SPLITS = 10
 
@@ -35,3 +40,34 @@ def inception_score(logits: Any, splits: int = SPLITS, seed: int = 0) -> tuple[f
         )
     out = isc_features_to_metric(x, splits=splits, shuffle=True, rng_seed=seed)
     return float(out[KEY_METRIC_ISC_MEAN]), float(out[KEY_METRIC_ISC_STD])
+
+
+# ---- the metric ----------------------------------------------------------------------------
+
+
+def _check(n_fake: int, n_ref: int, proto: Protocol) -> None:
+    if n_fake < proto.is_splits:
+        raise GanError(
+            f"the Inception Score splits the samples into {proto.is_splits} groups, so it needs "
+            f"at least {proto.is_splits} samples; got {n_fake}: raise -n or lower --is-splits"
+        )
+
+
+@metric(
+    "is",
+    help="Inception Score exp(E KL(p(y|x) || p(y))) of the extractor's class logits, 10 splits",
+    kinds=("image",),
+    better="higher",
+    features=True,
+    aliases=("inception-score", "isc"),
+    logits=True,
+    torch_fidelity=True,
+    check=_check,
+)
+def compute(inputs: Inputs) -> None:
+    proto = inputs.proto
+    logits = inputs.fake_features.logits
+    mean, std = inception_score(logits, proto.is_splits, proto.seed)
+    r = {**inputs.features_receipt, "n_ref": None, "reference_hash": None}
+    r["protocol"] = {"is": 1, "splits": proto.is_splits, "classes": int(logits.shape[1])}
+    inputs.add("is", mean, r, spread=std, spread_kind=f"std over {proto.is_splits} splits")

@@ -9,11 +9,16 @@ and slightly negative values are valid.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from gancli.errors import GanError
+from gancli.metrics.registry import metric
+
+if TYPE_CHECKING:
+    from gancli.metrics.evaluation import Inputs
+    from gancli.metrics.protocol import Protocol
 
 SUBSETS = 100
 SUBSET_SIZE = 1000
@@ -61,3 +66,58 @@ def kernel_inception_distance(
         verbose=False,
     )
     return float(out[KEY_METRIC_KID_MEAN]), float(out[KEY_METRIC_KID_STD])
+
+
+# ---- the metric ----------------------------------------------------------------------------
+
+
+def _check(n_fake: int, n_ref: int, proto: Protocol) -> None:
+    if proto.kid_subset_size < 2:
+        raise GanError(f"--kid-subset-size must be at least 2; got {proto.kid_subset_size}")
+    need = kid_minimum(proto.kid_subset_size)
+    if min(n_fake, n_ref) < need:
+        fix = (
+            "raise -n or lower --kid-subset-size"
+            if n_fake < need
+            else (f"lower --kid-subset-size to at most {n_ref}, the size of the reference")
+        )
+        raise GanError(
+            f"KID draws subsets of {proto.kid_subset_size} samples from each set, so it needs "
+            f"at least {need} generated and {need} reference samples; got {n_fake} generated "
+            f"and {n_ref} reference: {fix} (the convention is 1000)"
+        )
+
+
+@metric(
+    "kid",
+    help="kernel distance: unbiased MMD² with kernel (x·y/d + 1)³, mean ± std over subsets",
+    kinds=("image", "points"),
+    better="lower",
+    features=True,
+    torch_fidelity=True,
+    check=_check,
+)
+def compute(inputs: Inputs) -> None:
+    proto = inputs.proto
+    mean, std = kernel_inception_distance(
+        inputs.fake_features.features,
+        inputs.ref_features.features.features,
+        proto.kid_subsets,
+        proto.kid_subset_size,
+        proto.seed,
+    )
+    inputs.add(
+        "kid",
+        mean,
+        {
+            **inputs.features_receipt,
+            "protocol": {
+                "kid": 1,
+                "subsets": proto.kid_subsets,
+                "subset_size": proto.kid_subset_size,
+                "kernel": "(x.y/d + 1)^3",
+            },
+        },
+        spread=std,
+        spread_kind=f"std over {proto.kid_subsets} subsets",
+    )

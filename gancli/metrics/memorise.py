@@ -11,14 +11,23 @@ closest to the training set, each followed by its 3 nearest training images.
 from __future__ import annotations
 
 import math
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from gancli.errors import GanError
+from gancli.metrics.registry import metric
+
+if TYPE_CHECKING:
+    from gancli.metrics.evaluation import Inputs
+    from gancli.metrics.protocol import Protocol
+
 BLOCK = 1024
 K = 3
 GRID_ROWS = 8
+HELD_OUT = 1000  # real images held out of the search set (at most a tenth of the reference)
 
 
 def _flat01(x: Any) -> torch.Tensor:
@@ -90,3 +99,67 @@ def neighbour_grid(
     if scale > 1:
         x = x.repeat(scale, axis=1).repeat(scale, axis=2)
     return grid(np.ascontiguousarray(x), nrow=1 + idx.shape[1])
+
+
+# ---- the metric ----------------------------------------------------------------------------
+
+
+def _check(n_fake: int, n_ref: int, proto: Protocol) -> None:
+    if n_ref < 2:
+        raise GanError(
+            f"memorisation holds out part of the reference, so it needs at least 2 reference "
+            f"images; got {n_ref}"
+        )
+
+
+@metric(
+    "memorisation",
+    help="nearest training images of the samples (pixel L2) against held-out real images",
+    kinds=("image",),
+    better="higher",
+    aliases=("memorization", "memorise", "nn"),
+    check=_check,
+)
+def compute(inputs: Inputs) -> None:
+    """The reference split into held-out images and the search set (a fixed split, seed
+    SPLIT_SEED); memorisation.png with the closest samples goes to --out-dir when given."""
+    from gancli.metrics.evaluation import SPLIT_SEED, split_reference
+
+    fake, reference, proto = inputs.fake, inputs.reference, inputs.proto
+    n = len(reference)
+    n_held = min(HELD_OUT, max(1, n // 10))
+    held_idx, train_idx = split_reference(n, n_held)
+    train = reference.x[train_idx]
+    fake_d, fake_i = nearest_neighbours(fake, train, K)
+    held_d, _ = nearest_neighbours(reference.x[held_idx], train, 1)
+    stats = memorisation_stats(fake_d[:, 0], held_d[:, 0])
+    rows = np.argsort(fake_d[:, 0], kind="stable")[:GRID_ROWS]
+    closest = []
+    for r in rows:
+        entry: dict[str, Any] = {"sample": int(r), "distance": float(fake_d[r, 0])}
+        if inputs.seeded:  # samples drawn from a checkpoint: sample i is seed + i
+            entry["seed"] = int(proto.seed + r)
+        if reference.files:
+            entry["nearest"] = [reference.files[int(train_idx[j])] for j in fake_i[r]]
+        else:
+            entry["nearest"] = [int(train_idx[j]) for j in fake_i[r]]
+        closest.append(entry)
+    out = None
+    if proto.out_dir is not None:
+        path = Path(proto.out_dir) / "memorisation.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        neighbour_grid(fake, train, fake_i, rows).save(path)
+        out = str(path)
+        inputs.outputs.append(out)
+    protocol = {
+        "memorisation": 1,
+        "distance": "L2 over pixels in [0, 1]",
+        "held_out": n_held,
+        "split": f"reference permuted with seed {SPLIT_SEED}",
+    }
+    inputs.add(
+        "memorisation",
+        stats["median_ratio"],
+        {**inputs.pixels_receipt, "n_ref": len(train_idx), "protocol": protocol},
+        details={**stats, "closest": closest, "grid": out},
+    )

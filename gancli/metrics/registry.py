@@ -1,104 +1,107 @@
-"""The names `gan evaluate` knows: metrics and feature extractors, with one line each.
+"""The metrics and feature extractors `gan evaluate` knows, each an entry that carries its
+implementation.
 
-Free of torch and numpy, so that help texts and the error for a misspelt name cost nothing.
+A metric is a module in `gancli/metrics/` with a function decorated by `@metric(...)`; a feature
+extractor is a module in `gancli/metrics/extractors/` with a builder decorated by
+`@extractor(...)`. The decorators' arguments (name, help line, data kinds, ...) are read from the
+modules' text, so that help texts and the error for a misspelt name import neither torch nor
+numpy; a module is imported when its metric or extractor is used (`METRICS.load(name)`).
+See `gancli._registry` for the rules a declaration follows.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from gancli._registry import Registry
 from gancli.errors import GanError
+from gancli.metrics.protocol import DEFAULT_IMAGE_METRICS, DEFAULT_POINT_METRICS
+
+KINDS = ("image", "points")
+
+
+def _check_kinds(what: str, name: str, kinds: Any) -> tuple[str, ...]:
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    if not kinds or any(k not in KINDS for k in kinds):
+        raise ValueError(f"{what} {name!r}: kinds must be some of {KINDS}, got {kinds!r}")
+    return kinds
 
 
 @dataclass(frozen=True)
 class MetricInfo:
+    """One metric. `compute(inputs)` adds its results through `inputs.add` (see
+    `gancli.metrics.evaluation.Inputs` for what the protocol hands it)."""
+
+    name: str
     help: str
     kinds: tuple[str, ...]  # data kinds it applies to: "image", "points"
     better: str  # "lower" or "higher": which way is better, for --compare
-    features: bool  # computed on the feature extractor's output (else pixels or points)
+    features: bool = False  # computed on the feature extractor's output (else pixels or points)
+    aliases: tuple[str, ...] = ()  # other spellings of -m NAME
+    logits: bool = False  # needs the extractor's class logits
+    named_classes: bool = False  # needs an extractor whose classes have names (the classifier)
+    torch_fidelity: bool = False  # computed by torch-fidelity
+    module: str = ""
+    compute: Callable[[Any], None] | None = None
+    # check(n_fake, n_ref, proto): the sample-count minimums, before anything is drawn
+    check: Callable[[int, int, Any], None] | None = None
+    # check_reference(reference): whether the reference set suits it, before anything is drawn
+    check_reference: Callable[[Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", _check_kinds("metric", self.name, self.kinds))
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+        if self.better not in ("lower", "higher"):
+            raise ValueError(f"metric {self.name!r}: better must be 'lower' or 'higher'")
+        if not isinstance(self.help, str) or not self.help:
+            raise ValueError(f"metric {self.name!r}: missing help")
 
 
-METRICS: dict[str, MetricInfo] = {
-    "fid": MetricInfo(
-        "Fréchet distance of Gaussians fitted to the features (FID on Inception pool3)",
-        ("image", "points"),
-        "lower",
-        True,
-    ),
-    "kid": MetricInfo(
-        "kernel distance: unbiased MMD² with kernel (x·y/d + 1)³, mean ± std over subsets",
-        ("image", "points"),
-        "lower",
-        True,
-    ),
-    "is": MetricInfo(
-        "Inception Score exp(E KL(p(y|x) || p(y))) of the extractor's class logits, 10 splits",
-        ("image",),
-        "higher",
-        True,
-    ),
-    "pr": MetricInfo(
-        "improved precision and recall (Kynkäänniemi et al. 2019), k-NN balls, k = 3",
-        ("image", "points"),
-        "higher",
-        True,
-    ),
-    "classes": MetricInfo(
-        "class histogram of the samples by the classifier, and its KL to the reference's",
-        ("image",),
-        "lower",
-        True,
-    ),
-    "modes": MetricInfo(
-        "modes captured and KL to uniform: 2-D mixtures (VEEGAN / PacGAN protocol, with % high "
-        "quality) and Stacked MNIST (1,000 digit triples read by a digit classifier)",
-        ("points", "image"),
-        "higher",
-        False,
-    ),
-    "parzen": MetricInfo(
-        "Gaussian Parzen-window log-likelihood of held-out real images (Goodfellow 2014)",
-        ("image",),
-        "higher",
-        False,
-    ),
-    "memorisation": MetricInfo(
-        "nearest training images of the samples (pixel L2) against held-out real images",
-        ("image",),
-        "higher",
-        False,
-    ),
-}
-ALIASES = {
-    "memorization": "memorisation",
-    "memorise": "memorisation",
-    "nn": "memorisation",
-    "precision": "pr",
-    "recall": "pr",
-    "inception-score": "is",
-    "isc": "is",
-    "mode": "modes",
-    "prc": "pr",
-}
+@dataclass(frozen=True)
+class ExtractorInfo:
+    """One feature extractor. `build(request)` returns a `features.Extractor` for the
+    reference set of `request` (a `features.ExtractorRequest`)."""
 
-# name -> one line for help texts; "points" is the only one for 2-D data.
-EXTRACTORS: dict[str, str] = {
-    "inception": "Inception-v3 pool3 (2048-d) and logits, the TF-ported weights of FID "
-    "(torch-fidelity); downloads once, or --inception-weights / $GANCLI_INCEPTION_WEIGHTS",
-    "classifier": "a small CNN trained once on the labelled reference set (cached): 128-d "
-    "features and class logits; works offline, not comparable across data sets",
-    "pixels": "the image average-pooled to 8x8 per channel, in [0, 1]: no weights, a sanity "
-    "baseline only",
-    "points": "the 2-D coordinates themselves (toy data sets)",
-}
+    name: str
+    help: str  # one line for listings
+    summary: str  # a few words for `gan evaluate --help`
+    kinds: tuple[str, ...] = ("image",)  # the data kinds it reads
+    logits: bool = False  # it gives class logits (IS, classes)
+    named_classes: bool = False  # its classes have names (the reference's own)
+    torch_fidelity: bool = False  # it needs torch-fidelity
+    module: str = ""
+    build: Callable[[Any], Any] | None = None
 
-DEFAULT_IMAGE_METRICS = ("fid", "kid", "pr")
-DEFAULT_POINT_METRICS = ("modes",)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", _check_kinds("extractor", self.name, self.kinds))
+
+
+METRICS: Registry[MetricInfo] = Registry(
+    "metric",
+    "gancli.metrics",
+    "metric",
+    MetricInfo,
+    impl="compute",
+    runtime=("check", "check_reference"),
+)
+EXTRACTORS: Registry[ExtractorInfo] = Registry(
+    "feature extractor", "gancli.metrics.extractors", "extractor", ExtractorInfo, impl="build"
+)
+
+metric = METRICS.register  # @metric("name", help=..., kinds=..., better=..., features=...)
+extractor = EXTRACTORS.register  # @extractor("name", help=..., summary=..., kinds=...)
 
 
 def metric_names() -> list[str]:
     return sorted(METRICS)
+
+
+def aliases() -> dict[str, str]:
+    """Other spellings -> the metric's name."""
+    return {a: m.name for m in METRICS.values() for a in m.aliases}
 
 
 def parse_metrics(text: str | None, kind: str | None) -> list[str]:
@@ -106,12 +109,13 @@ def parse_metrics(text: str | None, kind: str | None) -> list[str]:
     "points"; None checks the names only); GanError otherwise."""
     if text is None or not text.strip():
         return list(DEFAULT_POINT_METRICS if kind == "points" else DEFAULT_IMAGE_METRICS)
+    other = aliases()
     out: list[str] = []
     for raw in text.split(","):
         name = raw.strip().lower()
         if not name:
             continue
-        name = ALIASES.get(name, name)
+        name = other.get(name, name)
         if name not in METRICS:
             msg = f"unknown metric '{raw.strip()}'; known: {', '.join(metric_names())}"
             close = difflib.get_close_matches(name, metric_names(), n=1, cutoff=0.5)
@@ -119,7 +123,9 @@ def parse_metrics(text: str | None, kind: str | None) -> list[str]:
                 msg += f" (did you mean '{close[0]}'?)"
             raise GanError(msg)
         if kind is not None and kind not in METRICS[name].kinds:
-            raise GanError(f"{name} needs images; this data set is 2-D points (use modes)")
+            if kind == "points":
+                raise GanError(f"{name} needs images; this data set is 2-D points (use modes)")
+            raise GanError(f"{name} needs 2-D points; this data set is images")
         if name not in out:
             out.append(name)
     if not out:
