@@ -70,7 +70,7 @@ class Output:
         """A Rich table on stdout; a column is a name or (name, Column keywords)."""
         from rich.table import Table
 
-        table = Table(title=title)
+        table = Table(title=title, title_justify="left")
         for c in columns:
             name, kw = (c, {}) if isinstance(c, str) else c
             table.add_column(name, **kw)

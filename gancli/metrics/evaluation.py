@@ -68,19 +68,14 @@ def draw_samples(
     """n samples from the latents of seeds seed .. seed+n-1 (conditional checkpoints: class
     (seed+i) mod K), as uint8 images (N, C, H, W) or float (N, 2) points, on the CPU."""
     from gancli.data import to_uint8
-    from gancli.latent.priors import seeded_latents
+    from gancli.latent.draw import draw
     from gancli.reporting import report
 
-    variant = model.variant
     chunks = []
     for start in range(seed, seed + n, 1024):
         report("drawing samples", start - seed, n)
-        seeds = list(range(start, min(start + 1024, seed + n)))
-        z = seeded_latents(variant, seeds)
-        labels = None
-        if variant.conditional:
-            labels = torch.tensor([s % variant.num_classes for s in seeds])
-        x = model.sample(z, labels, ema=ema, batch=batch_size).cpu()
+        batch = draw(model.variant, seeds=range(start, min(start + 1024, seed + n)))
+        x = model.sample(batch.z, batch.labels, ema=ema, batch=batch_size).cpu()
         chunks.append(to_uint8(x) if model.spec["kind"] == "image" else x.float())
     report("drawing samples", n, n)
     return torch.cat(chunks)
