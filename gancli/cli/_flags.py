@@ -32,8 +32,10 @@ def _flag(field: dataclasses.Field, hint: Any) -> tuple[Any, Any]:
     return Annotated[hint, info], default
 
 
-def with_options(cls: type, name: str = "opts") -> Any:
-    """Make the decorated command take `cls`'s fields as flags and receive them as `name`."""
+def with_options(cls: type, name: str = "opts", **fixed: Any) -> Any:
+    """Make the decorated command take `cls`'s fields as flags and receive them as `name`,
+    built with `fixed` values besides. A `**kwargs` of the command (more flags, added to the
+    signature later) is left out of the signature and passed on."""
     hints = typing.get_type_hints(cls, include_extras=True)
     fields = [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
@@ -41,7 +43,11 @@ def with_options(cls: type, name: str = "opts") -> Any:
         own = inspect.signature(fn, eval_str=True)
         own_hints = typing.get_type_hints(fn, include_extras=True)
         # the command's arguments, then the fields' flags, then its own flags (--json, ...)
-        own_params = [p for p in own.parameters.values() if p.name != name]
+        own_params = [
+            p
+            for p in own.parameters.values()
+            if p.name != name and p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
         annotations = {p.name: own_hints.get(p.name, p.annotation) for p in own_params}
         params = [p for p in own_params if p.default is inspect.Parameter.empty]
         for f in fields:
@@ -60,7 +66,7 @@ def with_options(cls: type, name: str = "opts") -> Any:
         @functools.wraps(fn)
         def command(**kwargs: Any) -> Any:
             values = {f.name: kwargs.pop(f.name) for f in fields if f.name in kwargs}
-            return fn(**kwargs, **{name: cls(**values)})
+            return fn(**kwargs, **{name: cls(**values, **fixed)})
 
         del command.__wrapped__  # Typer reads the signature set here, not fn's
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

@@ -11,10 +11,10 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperCommand
 
 from gancli import variants
-from gancli.cli._common import DeviceOpt, JsonOpt, QuickHelpGroup, SeedOpt
+from gancli.cli._common import JsonOpt, QuickHelpGroup
+from gancli.cli._flags import with_options
 from gancli.cli._output import info, stdout_is_terminal
-from gancli.data.registry import builtin_names
-from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
+from gancli.engine.options import TrainOptions
 from gancli.errors import GanError, Interrupted
 
 
@@ -62,6 +62,13 @@ app = typer.Typer(
 )
 
 
+GPUS_HELP = (
+    "Train on N GPUs of this machine: starts torchrun with N processes, one per GPU (CPU "
+    "processes with gloo where there is no GPU). For several machines run torchrun yourself: "
+    "torchrun ... -m gancli train ..."
+)
+
+
 def _betas(text: str | None) -> tuple[float, float] | None:
     if text is None:
         return None
@@ -89,232 +96,49 @@ def _defaults_text(cls: type[variants.Variant]) -> str:
     return "\n\n".join(lines)
 
 
-def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per line
+def _make_command(cls: type[variants.Variant]):
+    @with_options(TrainOptions, variant=cls.name)
     def command(
-        data: Annotated[
-            str | None,
-            typer.Option(
-                "--data",
-                "-d",
-                help="Image folder, or a built-in: "
-                + ", ".join(builtin_names())
-                + " (gan data list says what each is). Default: shapes (needs no download).",
-            ),
-        ] = DEFAULTS.data,
-        image_size: Annotated[
-            int | None,
-            typer.Option(
-                help="Resize (shorter side) and centre-crop images to this size (default: a "
-                "folder's own size rounded to 16, 32 or 64; a built-in's own size)."
-            ),
-        ] = DEFAULTS.image_size,
-        channels: Annotated[
-            int | None, typer.Option(help="1 or 3; default: 1 if every image is grey.")
-        ] = DEFAULTS.channels,
-        steps: Annotated[
-            int | None, typer.Option(help=f"Total generator steps (default: {DEFAULT_STEPS}).")
-        ] = DEFAULTS.steps,
-        epochs: Annotated[
-            float | None,
-            typer.Option(help="Train for this many passes of D over the data instead of --steps."),
-        ] = DEFAULTS.epochs,
-        batch_size: Annotated[
-            int | None,
-            typer.Option(
-                help="Batch size (default: the paper's). With several processes it is the "
-                "global batch, split evenly over them."
-            ),
-        ] = DEFAULTS.batch_size,
+        opts: TrainOptions,
         lr: Annotated[float | None, typer.Option(help="Learning rate of both G and D.")] = None,
-        lr_g: Annotated[float | None, typer.Option(help="Learning rate of G.")] = DEFAULTS.lr_g,
-        lr_d: Annotated[float | None, typer.Option(help="Learning rate of D.")] = DEFAULTS.lr_d,
         betas: Annotated[str | None, typer.Option(help="Adam betas, e.g. 0.5,0.999.")] = None,
-        n_critic: Annotated[
-            int | None, typer.Option(help="D steps per G step.")
-        ] = DEFAULTS.n_critic,
-        z_dim: Annotated[int | None, typer.Option(help="Latent size.")] = DEFAULTS.z_dim,
-        width: Annotated[
-            int | None,
-            typer.Option(
-                help="Net width (dcgan: channels of the finest layer; default: the paper's, "
-                "128 for dcgan; 32 or 64 train several times faster on a CPU)."
-            ),
-        ] = DEFAULTS.width,
-        ema_decay: Annotated[
-            float, typer.Option(help="EMA decay of the generator's weights.")
-        ] = DEFAULTS.ema_decay,
-        sample_every: Annotated[
-            int, typer.Option(help="Write a sample grid every N steps.")
-        ] = DEFAULTS.sample_every,
-        checkpoint_every: Annotated[
-            int, typer.Option(help="Write a checkpoint every N steps.")
-        ] = DEFAULTS.checkpoint_every,
-        keep_every: Annotated[
-            int | None,
-            typer.Option(
-                help="Also keep the checkpoint of every N-th step in RUN/snapshots/, to go back "
-                "to it: gan sample RUN@STEP."
-            ),
-        ] = DEFAULTS.keep_every,
-        eval_every: Annotated[
-            int | None,
-            typer.Option(
-                help="Every N steps, compute --eval-metrics of the EMA generator in features "
-                "that need no download (a classifier of the data's labels, else pixels) into "
-                "metrics.jsonl; each evaluated step is kept, and the best is named at the end."
-            ),
-        ] = DEFAULTS.eval_every,
-        eval_metrics: Annotated[
-            str | None,
-            typer.Option(help="Metrics for --eval-every, e.g. fid,kid,pr (default: fid)."),
-        ] = DEFAULTS.eval_metrics,
-        eval_samples: Annotated[
-            int, typer.Option(help="Samples per --eval-every evaluation.")
-        ] = DEFAULTS.eval_samples,
-        log_every: Annotated[
-            int, typer.Option(help="Report losses every N steps.")
-        ] = DEFAULTS.log_every,
-        flip: Annotated[
-            bool | None,
-            typer.Option(
-                "--flip/--no-flip", help="Random horizontal flips (default: on for image folders)."
-            ),
-        ] = DEFAULTS.flip,
-        augment: Annotated[
-            str | None,
-            typer.Option(
-                help="DiffAugment (Zhao et al. 2020) for small image sets: the same random, "
-                "differentiable transforms on real and generated images before D. Comma-"
-                "separated: translation, cutout, color (the paper's 100-shot setting uses all "
-                "three), and rotation (up to 15 degrees; not in DiffAugment)."
-            ),
-        ] = DEFAULTS.augment,
-        precision: Annotated[
-            str,
-            typer.Option(
-                help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast."
-            ),
-        ] = DEFAULTS.precision,
-        compile: Annotated[
-            bool, typer.Option("--compile", help="torch.compile the nets.")
-        ] = DEFAULTS.compile,
-        compile_mode: Annotated[
-            str,
-            typer.Option(
-                "--compile-mode",
-                help="torch.compile mode (implies --compile unless 'default'): default, "
-                "reduce-overhead (CUDA graphs on a GPU), max-autotune, "
-                "max-autotune-no-cudagraphs.",
-            ),
-        ] = DEFAULTS.compile_mode,
-        channels_last: Annotated[
-            bool,
-            typer.Option(
-                "--channels-last/--no-channels-last",
-                help="channels_last memory format for conv nets (on a GPU with --compile, "
-                "the compiler picks the layout instead).",
-            ),
-        ] = DEFAULTS.channels_last,
-        out: Annotated[
-            str | None,
-            typer.Option("--out", "-o", help="Run folder (default: runs/<data>-<variant>)."),
-        ] = DEFAULTS.out,
-        resume: Annotated[
-            str | None,
-            typer.Option(help="Continue the run in this folder exactly where it stopped."),
-        ] = None,
-        seed: SeedOpt = DEFAULTS.seed,
-        device: DeviceOpt = DEFAULTS.device,
         json: JsonOpt = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-        gpus: Annotated[
-            int | None,
-            typer.Option(
-                help="Train on N GPUs of this machine: starts torchrun with N processes, one "
-                "per GPU (CPU processes with gloo where there is no GPU). For several "
-                "machines run torchrun yourself: torchrun ... -m gancli train ...",
-            ),
-        ] = None,
+        gpus: Annotated[int | None, typer.Option(help=GPUS_HELP)] = None,
         **extra: Any,
     ) -> None:
         if gpus is not None:
             from gancli.engine.launch import launch_torchrun
 
             raise typer.Exit(launch_torchrun(gpus, sys.argv[1:], note=info))
-        from gancli.engine.distributed import env_rank
-        from gancli.engine.loop import NonFinite, Trainer
-
-        if resume is not None:
-            from gancli.checkpoint import read_checkpoint
-            from gancli.zoo import resolve
-
-            saved = read_checkpoint(resolve(resume)).config["variant"]
-            if saved != cls.name:
-                raise GanError(
-                    f"{resume} is a {saved} run; resume it with: gan train {saved} --resume {resume}"
-                )
-        opts = TrainOptions(
-            variant=cls.name,
-            data=data,
-            image_size=image_size,
-            channels=channels,
-            steps=steps,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr_g=lr_g if lr_g is not None else lr,
-            lr_d=lr_d if lr_d is not None else lr,
-            betas=_betas(betas),
-            n_critic=n_critic,
-            z_dim=z_dim,
-            width=width,
-            ema_decay=ema_decay,
-            sample_every=sample_every,
-            checkpoint_every=checkpoint_every,
-            log_every=log_every,
-            keep_every=keep_every,
-            eval_every=eval_every,
-            eval_metrics=eval_metrics,
-            eval_samples=eval_samples,
-            seed=seed,
-            device=device,
-            precision=precision,
-            compile=compile,
-            compile_mode=compile_mode,
-            channels_last=channels_last,
-            flip=flip,
-            augment=augment,
-            out=out,
-            resume=resume,
-            extra=extra,
-        )
-        json_lines = json or not stdout_is_terminal()
-        from gancli.engine.progress import TaskProgress
-
-        try:
-            # a data set built on first use (a folder decoded, synthfaces drawn) shows progress
-            with TaskProgress("train", json_lines=json_lines, quiet=quiet):
-                trainer = Trainer(
-                    opts,
-                    json_lines=json_lines,
-                    quiet=quiet,
-                    on_warning=lambda m: info(f"warning: {m}"),
-                )
-                path = trainer.run()
-        except (NonFinite, Interrupted) as e:
-            # Every rank stops on these together; rank 0 alone says why.
-            if env_rank() == 0:
-                raise
-            raise typer.Exit(130 if isinstance(e, Interrupted) else 1) from None
-        except GanError as e:
-            if env_rank() == 0:
-                raise
-            raise GanError(f"process {env_rank()}: {e}") from e
-        if not json_lines and not quiet and env_rank() == 0:
-            info(f"saved {path}  (sample it: gan sample {path.parent} -o grid.png)")
+        opts.lr_g = opts.lr_g if opts.lr_g is not None else lr
+        opts.lr_d = opts.lr_d if opts.lr_d is not None else lr
+        opts.betas, opts.extra = _betas(betas), extra
+        _train(opts, json or not stdout_is_terminal(), quiet)
 
     command.__doc__ = f"{cls.summary}\n\n{_defaults_text(cls)}"
     _add_variant_options(command, cls)
     return command
+
+
+def _train(opts: TrainOptions, json_lines: bool, quiet: bool) -> None:
+    """Run the training; with several processes, rank 0 alone says why all stopped."""
+    from gancli.api.train import train
+    from gancli.engine.distributed import env_rank
+    from gancli.engine.loop import NonFinite
+
+    try:
+        path = train(opts, json_lines, quiet, warn=lambda m: info(f"warning: {m}"))
+    except (NonFinite, Interrupted) as e:
+        if env_rank() == 0:
+            raise
+        raise typer.Exit(130 if isinstance(e, Interrupted) else 1) from None
+    except GanError as e:
+        if env_rank() == 0:
+            raise
+        raise GanError(f"process {env_rank()}: {e}") from e
+    if not json_lines and not quiet and env_rank() == 0:
+        info(f"saved {path}  (sample it: gan sample {path.parent} -o grid.png)")
 
 
 def _add_variant_options(command: Any, cls: type[variants.Variant]) -> None:

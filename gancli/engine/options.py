@@ -11,45 +11,112 @@ from dataclasses import dataclass
 from typing import Any
 
 from gancli.errors import GanError
+from gancli.optionspec import device_option, option, seed_option
 
 DEFAULT_STEPS = 5000
 
 
+_DATA_HELP = (
+    "Image folder, or a built-in: {names} (gan data list says what each is). Default: shapes "
+    "(needs no download)."
+)
+
+
+def _data_help() -> str:
+    from gancli.data.registry import builtin_names
+
+    return _DATA_HELP.format(names=", ".join(builtin_names()))
+
+
 @dataclass
 class TrainOptions:
+    """Every training option with its default; the fields with help are `gan train`'s flags,
+    in this order. None keeps the variant's paper default (or the one in the comment)."""
+
     variant: str
-    data: str | None = None  # None: gancli.data.DEFAULT_SOURCE
-    image_size: int | None = None
-    channels: int | None = None
-    steps: int | None = None  # total generator steps; default DEFAULT_STEPS unless epochs given
-    epochs: float | None = None
-    # Overrides of the variant's paper defaults (None keeps the default).
-    batch_size: int | None = None
-    lr_g: float | None = None
-    lr_d: float | None = None
-    betas: tuple[float, float] | None = None
-    n_critic: int | None = None
-    z_dim: int | None = None
-    width: int | None = None
+    data: str | None = option(None, "--data", "-d", help=_data_help())
+    image_size: int | None = option(
+        None,
+        help="Resize (shorter side) and centre-crop images to this size (default: a folder's "
+        "own size rounded to 16, 32 or 64; a built-in's own size).",
+    )
+    channels: int | None = option(None, help="1 or 3; default: 1 if every image is grey.")
+    # total generator steps; default DEFAULT_STEPS unless epochs are given
+    steps: int | None = option(None, help=f"Total generator steps (default: {DEFAULT_STEPS}).")
+    epochs: float | None = option(
+        None, help="Train for this many passes of D over the data instead of --steps."
+    )
+    batch_size: int | None = option(
+        None,
+        help="Batch size (default: the paper's). With several processes it is the global "
+        "batch, split evenly over them.",
+    )
+    lr_g: float | None = option(None, help="Learning rate of G.")
+    lr_d: float | None = option(None, help="Learning rate of D.")
+    betas: tuple[float, float] | None = None  # the flag is text: gancli.cli.train
+    n_critic: int | None = option(None, help="D steps per G step.")
+    z_dim: int | None = option(None, help="Latent size.")
+    width: int | None = option(
+        None,
+        help="Net width (dcgan: channels of the finest layer; default: the paper's, 128 for "
+        "dcgan; 32 or 64 train several times faster on a CPU).",
+    )
     extra: dict[str, Any] | None = None  # the variant's own options (Variant.options)
-    augment: str | None = None  # DiffAugment policy (gancli.augment); None or "": none
-    ema_decay: float = 0.999
-    sample_every: int = 500
-    checkpoint_every: int = 1000
-    keep_every: int | None = None  # also keep the checkpoint of every N-th step (snapshots/)
-    eval_every: int | None = None  # metrics of the EMA generator every N steps (engine.watch)
-    eval_metrics: str | None = None  # e.g. "fid,kid"; None: engine.watch.DEFAULT_METRICS
-    eval_samples: int = 2000
-    log_every: int = 50
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    compile: bool = False
-    compile_mode: str = "default"  # torch.compile's mode; reduce-overhead adds CUDA graphs
-    channels_last: bool = True
-    flip: bool | None = None  # None: on for image folders, off for built-ins (digits, shapes)
-    out: str | None = None
-    resume: str | None = None
+    ema_decay: float = option(0.999, help="EMA decay of the generator's weights.")
+    sample_every: int = option(500, help="Write a sample grid every N steps.")
+    checkpoint_every: int = option(1000, help="Write a checkpoint every N steps.")
+    keep_every: int | None = option(
+        None,
+        help="Also keep the checkpoint of every N-th step in RUN/snapshots/, to go back to it: "
+        "gan sample RUN@STEP.",
+    )
+    eval_every: int | None = option(
+        None,
+        help="Every N steps, compute --eval-metrics of the EMA generator in features that "
+        "need no download (a classifier of the data's labels, else pixels) into "
+        "metrics.jsonl; each evaluated step is kept, and the best is named at the end.",
+    )
+    # None: engine.watch.DEFAULT_METRICS
+    eval_metrics: str | None = option(
+        None, help="Metrics for --eval-every, e.g. fid,kid,pr (default: fid)."
+    )
+    eval_samples: int = option(2000, help="Samples per --eval-every evaluation.")
+    log_every: int = option(50, help="Report losses every N steps.")
+    # None: on for image folders, off for built-ins (digits, shapes)
+    flip: bool | None = option(
+        None, "--flip/--no-flip", help="Random horizontal flips (default: on for image folders)."
+    )
+    augment: str | None = option(
+        None,
+        help="DiffAugment (Zhao et al. 2020) for small image sets: the same random, "
+        "differentiable transforms on real and generated images before D. Comma-separated: "
+        "translation, cutout, color (the paper's 100-shot setting uses all three), and "
+        "rotation (up to 15 degrees; not in DiffAugment).",
+    )
+    precision: str = option(
+        "auto", help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast."
+    )
+    compile: bool = option(False, "--compile", help="torch.compile the nets.")
+    compile_mode: str = option(
+        "default",
+        "--compile-mode",
+        help="torch.compile mode (implies --compile unless 'default'): default, "
+        "reduce-overhead (CUDA graphs on a GPU), max-autotune, max-autotune-no-cudagraphs.",
+    )
+    channels_last: bool = option(
+        True,
+        "--channels-last/--no-channels-last",
+        help="channels_last memory format for conv nets (on a GPU with --compile, the "
+        "compiler picks the layout instead).",
+    )
+    out: str | None = option(
+        None, "--out", "-o", help="Run folder (default: runs/<data>-<variant>)."
+    )
+    resume: str | None = option(
+        None, help="Continue the run in this folder exactly where it stopped."
+    )
+    seed: int = seed_option()
+    device: str = device_option()
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
