@@ -14,6 +14,18 @@ from gancli.engine.options import TrainOptions
 from gancli.errors import GanError
 
 
+def saved_variant(run: str) -> str:
+    """The variant that trained a run."""
+    from gancli import variants
+    from gancli.describe import read_config
+    from gancli.zoo import resolve
+
+    variant = str(read_config(resolve(run))[0]["variant"])
+    if variant not in variants.names():
+        raise GanError(f"{run} is a {variant} run, a variant this gancli does not have")
+    return variant
+
+
 def check_resume(opts: TrainOptions) -> None:
     """A run is resumed by the variant that trained it."""
     if opts.resume is None:

@@ -63,3 +63,31 @@ def _import_all() -> None:
 
 
 _import_all()
+
+
+def _hyper_text(h: Hyper) -> str:
+    lr = f"lr {h.lr_g:g}" if h.lr_g == h.lr_d else f"lr G {h.lr_g:g} / D {h.lr_d:g}"
+    return (
+        f"z {h.z_dim}-d {h.prior}, batch {h.batch_size}, {h.optimizer} {lr}"
+        + (f", betas {h.betas[0]:g},{h.betas[1]:g}" if h.optimizer == "adam" else "")
+        + (f", momentum {h.momentum:g}" if h.optimizer == "sgd" else "")
+        + f", n_critic {h.n_critic}."
+    )
+
+
+def defaults_text(cls: type[Variant]) -> str:
+    """A variant's paper defaults in words, for its help."""
+    lines = [f"Defaults from {cls.paper}:", _hyper_text(cls.defaults)]
+    if cls.toy_defaults is not None:
+        lines.append(f"On 2-D toys: {_hyper_text(cls.toy_defaults)}")
+    return "\n\n".join(lines)
+
+
+def option_owners(flag: str) -> list[str]:
+    """The variants that offer a flag (--name or --no-name) among their own options."""
+    return [
+        n
+        for n in names()
+        for o in get(n).options
+        if flag in (f"--{o.name.replace('_', '-')}", f"--no-{o.name.replace('_', '-')}")
+    ]
