@@ -13,7 +13,8 @@ from gancli import __version__
 from gancli.cli import arithmetic, concept, data, evaluate, interpolate, project, sample, train
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
-from gancli.cli._common import GanGroup, reflow_help, state
+from gancli.cli._common import reflow_help
+from gancli.cli._group import GanGroup, QuickHelpCommand, state
 
 app = typer.Typer(
     name="gan",
@@ -52,7 +53,7 @@ app.command("arithmetic")(arithmetic.arithmetic)
 app.add_typer(concept.app, name="concept")
 app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
-app.command("info", cls=info_command.QuickHelpCommand)(info_command.info)
+app.command("info", cls=QuickHelpCommand)(info_command.info)
 app.add_typer(zoo_command.app, name="zoo")
 app.add_typer(data.app, name="data")
 reflow_help(app)

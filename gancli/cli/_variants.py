@@ -11,7 +11,7 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperCommand
 
 from gancli import variants
-from gancli.cli._common import QuickHelpGroup
+from gancli.cli._group import QuickHelpGroup
 from gancli.errors import GanError
 
 

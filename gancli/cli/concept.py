@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, QuickHelpGroup, TruncationOpt
+from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, TruncationOpt
+from gancli.cli._group import QuickHelpGroup
 from gancli.cli._output import Output, info
 from gancli.errors import GanError
 

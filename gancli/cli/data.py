@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import GanGroup, JsonOpt
+from gancli.cli._common import JsonOpt
+from gancli.cli._group import GanGroup
 from gancli.cli._output import info, table_console
 
 app = typer.Typer(

@@ -5,23 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
 
 from gancli.cli._common import CKPT_HELP, JsonOpt
 from gancli.cli._output import table_console
-
-
-class QuickHelpCommand(TyperCommand):
-    """A command whose unused --help flag reads False, not None, as QuickHelpGroup does for
-    groups: Typer then has no value to coerce through pydantic, whose import would cost more
-    than a fast command's whole work."""
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None and option.default is None:
-            option.default = False
-        return option
-
 
 CkptArg = Annotated[
     str,
