@@ -9,9 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from gancli.cli._common import JsonOpt
-from gancli.cli._group import QuickHelpGroup
+from gancli.cli._group import QuickHelpCommand, QuickHelpGroup
 from gancli.cli._output import info, table_console
-from gancli.cli.info import QuickHelpCommand
 from gancli.errors import GanError
 
 app = typer.Typer(
