@@ -45,6 +45,7 @@ from gancli.engine.model import Model, build_model, load_model
 from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
 from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
+from gancli.latent.draw import seed_classes
 from gancli.recent import remember
 from gancli.render import picture, save_image
 from gancli.reporting import report
@@ -321,9 +322,9 @@ class Trainer:
         self.fixed_z = self.variant.sample_z(
             self._grid_n(), torch.Generator().manual_seed(opts.seed + 1)
         )
-        # Conditional runs show every class: column j of the grid is class j.
+        # Conditional runs show every class: column j of the grid is class j (j mod K).
         k = self.variant.num_classes if self.variant.conditional else 0
-        self.fixed_labels = torch.arange(self._grid_n()) % k if k else None
+        self.fixed_labels = seed_classes(self.variant, range(self._grid_n()))
         self.grid_nrow = min(k, 20) if k else None
         self._stop_signal: int | None = None
 
