@@ -20,6 +20,7 @@ from gancli.cli._common import (
     table_console,
 )
 from gancli.errors import GanError
+from gancli.store.files import CARD_FILE, MEMORISATION_FILE, RESULTS_FILE
 
 # Spelled out rather than read from gancli.metrics.registry: importing the metrics package
 # imports numpy, and `gan --help` must stay light (tests check these against the registry).
@@ -70,7 +71,7 @@ def evaluate(
     compare: Annotated[
         tuple[Path, Path] | None,
         typer.Option(
-            help="Compare two results files (metrics.json or --json output); refuses results "
+            help=f"Compare two results files ({RESULTS_FILE} or --json output); refuses results "
             "whose receipts differ in what matters and names the field."
         ),
     ] = None,
@@ -104,12 +105,12 @@ def evaluate(
     out_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Where metrics.json and memorisation.png go (default: the checkpoint's folder; "
+            help=f"Where {RESULTS_FILE} and {MEMORISATION_FILE} go (default: the checkpoint's folder; "
             "for --fake, curated and hf:// models, nothing is written unless this is given)."
         ),
     ] = None,
     save: Annotated[
-        bool, typer.Option("--save/--no-save", help="Write the results into metrics.json.")
+        bool, typer.Option("--save/--no-save", help=f"Write the results into {RESULTS_FILE}.")
     ] = True,
     ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
     batch_size: Annotated[
@@ -162,7 +163,7 @@ def evaluate(
         preflight,
         prepare,
     )
-    from gancli.metrics.receipt import RESULTS_FILE, merge_results
+    from gancli.metrics.receipt import merge_results
 
     dev = resolve_device(device)
     timings: dict[str, float] = {}
@@ -173,7 +174,7 @@ def evaluate(
     if ckpt is not None:
         from gancli.engine.model import load_model
         from gancli.metrics.features import file_sha256
-        from gancli.zoo import locate
+        from gancli.store.locate import locate
 
         where = locate(ckpt)
         path = where.path
@@ -274,10 +275,10 @@ def evaluate(
         results_path = out / RESULTS_FILE
         merge_results(results_path, report.results)
         written.append(str(results_path))
-        from gancli.zoo import refresh_card
+        from gancli.store.zoo import refresh_card
 
         if refresh_card(out):  # a zoo entry (or any folder with gancli's card): its card too
-            written.append(str(out / "README.md"))
+            written.append(str(out / CARD_FILE))
     if json:
         import json as _json
 

@@ -129,7 +129,7 @@ def interpolate(
     from gancli.latent.priors import seeded_latents
     from gancli.latent.walks import apply_truncation, default_method
     from gancli.render import grid, save_gif, save_image, still_format, to_uint8_images
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     if fmt is not None and fmt.lower() not in ("png", "gif"):
         raise GanError(f"--format {fmt}: use png or gif")

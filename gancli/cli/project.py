@@ -63,7 +63,7 @@ def project(
     from gancli.latent.project import load_targets
     from gancli.latent.project import project as run_projection
     from gancli.render import grid, save_image, still_format, to_uint8_images
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")

@@ -122,7 +122,7 @@ def sample(
     from gancli.latent.priors import seeded_latents
     from gancli.latent.walks import apply_truncation
     from gancli.render import grid, labelled, picture, save_image, still_format, to_uint8_images
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     if n is not None and n < 1:
         raise GanError("-n must be at least 1")

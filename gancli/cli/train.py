@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -25,6 +27,7 @@ from gancli.cli._common import (
 from gancli.data.registry import builtin_names
 from gancli.engine.options import DEFAULT_STEPS, DEFAULTS, TrainOptions
 from gancli.errors import GanError, Interrupted
+from gancli.store.files import SNAPSHOTS_DIR, TRAIN_LOG_FILE
 
 
 class TrainGroup(QuickHelpGroup):
@@ -54,8 +57,8 @@ class TrainGroup(QuickHelpGroup):
 
 
 def _saved_variant(run: str) -> str:
-    from gancli.describe import read_config
-    from gancli.zoo import resolve
+    from gancli.store.describe import read_config
+    from gancli.store.locate import resolve
 
     variant = str(read_config(resolve(run))[0]["variant"])
     if variant not in variants.names():
@@ -154,6 +157,47 @@ def launch_torchrun(gpus: int, argv: list[str]) -> int:
     return 130 if seen and rc != 0 else rc
 
 
+class ZooTrainer:
+    """The engine's Trainer as `gan train` runs it: once the run is done, its model goes into
+    the local zoo under the run folder's name (gancli.store.zoo.register_run), on rank 0 only
+    (the engine calls `on_finish` there), with a "zoo" event before the last one ("done"). A
+    failure there is a warning, never a failed run."""
+
+    def __init__(
+        self,
+        opts: TrainOptions,
+        json_lines: bool = False,
+        quiet: bool = False,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        from gancli.engine.loop import Trainer
+
+        self.entry: Any = None
+        self.trainer = Trainer(
+            opts, json_lines=json_lines, quiet=quiet, on_warning=on_warning, on_finish=self._add
+        )
+
+    def _add(self, run: Path, event: Callable[..., None]) -> None:
+        from gancli.store.zoo import register_run
+
+        try:
+            self.entry = register_run(run)
+        except (GanError, OSError) as e:
+            if not self.trainer.quiet:
+                print(f"warning: the model was not added to the zoo: {e}", file=sys.stderr)
+            return
+        if self.entry is not None:
+            event("zoo", entry=self.entry.name, path=str(self.entry.path))
+
+    def run(self) -> Path:
+        """Train; the path of the final model file."""
+        path = self.trainer.run()
+        if self.entry is not None and not (self.trainer.quiet or self.trainer.json_lines):
+            name = self.entry.name
+            print(f"added to the zoo as {name}: gan sample {name}", file=sys.stderr)
+        return path
+
+
 def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per line
     def command(
         data: Annotated[
@@ -217,7 +261,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         keep_every: Annotated[
             int | None,
             typer.Option(
-                help="Also keep the checkpoint of every N-th step in RUN/snapshots/, to go back "
+                help=f"Also keep the checkpoint of every N-th step in RUN/{SNAPSHOTS_DIR}/, to go back "
                 "to it: gan sample RUN@STEP."
             ),
         ] = DEFAULTS.keep_every,
@@ -226,7 +270,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
             typer.Option(
                 help="Every N steps, compute --eval-metrics of the EMA generator in features "
                 "that need no download (a classifier of the data's labels, else pixels) into "
-                "metrics.jsonl; each evaluated step is kept, and the best is named at the end."
+                f"{TRAIN_LOG_FILE}; each evaluated step is kept, and the best is named at the end."
             ),
         ] = DEFAULTS.eval_every,
         eval_metrics: Annotated[
@@ -305,11 +349,11 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         if gpus is not None:
             raise typer.Exit(launch_torchrun(gpus, sys.argv[1:]))
         from gancli.engine.distributed import env_rank
-        from gancli.engine.loop import NonFinite, Trainer
+        from gancli.engine.loop import NonFinite
 
         if resume is not None:
-            from gancli.checkpoint import read_checkpoint
-            from gancli.zoo import resolve
+            from gancli.store.checkpoint import read_checkpoint
+            from gancli.store.locate import resolve
 
             saved = read_checkpoint(resolve(resume)).config["variant"]
             if saved != cls.name:
@@ -356,7 +400,7 @@ def _make_command(cls: type[variants.Variant]):  # noqa: C901 - one option per l
         try:
             # a data set built on first use (a folder decoded, synthfaces drawn) shows progress
             with TaskProgress("train", json_lines=json_lines, quiet=quiet):
-                trainer = Trainer(
+                trainer = ZooTrainer(
                     opts,
                     json_lines=json_lines,
                     quiet=quiet,

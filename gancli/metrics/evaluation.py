@@ -25,6 +25,7 @@ from gancli import __version__
 from gancli.errors import GanError
 from gancli.metrics import registry
 from gancli.metrics.receipt import receipt
+from gancli.store.files import MEMORISATION_FILE
 
 BOOTSTRAP = 20
 PARZEN_SPLIT_SEED = 0  # the reference splits are fixed, whatever --seed, so results compare
@@ -610,7 +611,7 @@ def _memorisation(
         closest.append(entry)
     out = None
     if proto.out_dir is not None:
-        path = Path(proto.out_dir) / "memorisation.png"
+        path = Path(proto.out_dir) / MEMORISATION_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         neighbour_grid(fake, train, fake_i, rows).save(path)
         out = str(path)

@@ -11,7 +11,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from gancli.cli import app
-from gancli.engine.loop import Trainer
+from gancli.cli.train import ZooTrainer as Trainer
 from tests.conftest import tiny_options
 
 runner = CliRunner()
