@@ -24,7 +24,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_summary, markdown_table, today, write_section  # noqa: E402
 
-from gancli.checkpoint import atomic_write  # noqa: E402
 from gancli.data import load_data  # noqa: E402
 from gancli.engine.loop import Trainer  # noqa: E402
 from gancli.engine.model import load_model  # noqa: E402
@@ -32,6 +31,7 @@ from gancli.engine.options import TrainOptions  # noqa: E402
 from gancli.latent.priors import seeded_latents  # noqa: E402
 from gancli.metrics.classifier import predict, train_classifier  # noqa: E402
 from gancli.render import grid, save_image, to_uint8_images  # noqa: E402
+from gancli.store.checkpoint import atomic_write  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_CLASS = 100

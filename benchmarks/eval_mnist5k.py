@@ -82,8 +82,8 @@ def untrained(trained: Path, out: Path) -> Path:
     """The trained checkpoint's nets at their initialisation, saved as step 0."""
     import torch
 
-    from gancli.checkpoint import read_checkpoint
     from gancli.engine.model import build_model
+    from gancli.store.checkpoint import read_checkpoint
 
     torch.manual_seed(0)
     model = build_model(read_checkpoint(trained / "model.safetensors").config)
@@ -146,7 +146,7 @@ def main() -> None:
     if not (ckpt / "model.safetensors").exists():
         ckpt = train(ckpt, args.steps, args.device)
     cold = untrained(ckpt, WORK / "untrained")
-    from gancli.checkpoint import read_checkpoint
+    from gancli.store.checkpoint import read_checkpoint
 
     step = read_checkpoint(ckpt / "model.safetensors").step
 

@@ -64,7 +64,7 @@ def main() -> None:
     from gancli.data import load_data, to_float
     from gancli.engine.model import load_model
     from gancli.latent.priors import seeded_latents
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     torch.manual_seed(0)
     net, acc = judges()

@@ -104,7 +104,7 @@ def confusion_section(root: Path, device: str, augment: str | None = None) -> st
     runs = sorted(root.glob("seed*/model.safetensors"), key=lambda p: int(p.parent.name[4:]))
     if not runs:
         raise SystemExit(f"no runs under {root} (seed*/model.safetensors)")
-    from gancli.checkpoint import read_checkpoint
+    from gancli.store.checkpoint import read_checkpoint
 
     for path in runs:
         acc = code_accuracy(path, device)
@@ -188,9 +188,9 @@ def train_seed(root: Path, seed: int, args: argparse.Namespace) -> dict:
     continued from its last checkpoint, with its earlier curve points kept: resuming is
     exact, so this gives the same numbers as one longer run.
     """
-    from gancli.checkpoint import read_checkpoint
     from gancli.engine.loop import Trainer
     from gancli.engine.options import TrainOptions
+    from gancli.store.checkpoint import read_checkpoint
 
     if args.threads:
         import torch
@@ -489,7 +489,7 @@ def main() -> None:
         saved = root / "results.json"
         args.previous = saved_curves(root)
         # where each seed's run stood before this call: its checkpoint, with or without a curve
-        from gancli.checkpoint import read_checkpoint
+        from gancli.store.checkpoint import read_checkpoint
 
         args.resumed_from = {
             s: read_checkpoint(root / f"seed{s}").step

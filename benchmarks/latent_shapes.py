@@ -203,7 +203,6 @@ def main() -> None:
     started = time.perf_counter()
     torch.manual_seed(0)
 
-    from gancli.checkpoint import read_checkpoint
     from gancli.data.shapes import COLOURS, SHAPES, SIZES
     from gancli.engine.model import load_model
     from gancli.latent.codes import set_code
@@ -211,6 +210,7 @@ def main() -> None:
     from gancli.latent.project import project
     from gancli.latent.walks import default_method, path
     from gancli.render import grid, save_image, to_uint8_images
+    from gancli.store.checkpoint import read_checkpoint
 
     run = args.run
     train_s = None

@@ -210,7 +210,7 @@ def test_bad_augment_gets_one_line(tmp_path, args, message):
 
 
 def test_model_card_command_rebuilds_the_augmented_run(tmp_path):
-    from gancli.modelcard import train_command
+    from gancli.store.modelcard import train_command
 
     out = tmp_path / "run"
     Trainer(tiny_options(out, augment="Cutout, translation"), quiet=True).run()

@@ -8,7 +8,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from gancli.checkpoint import (
+from gancli.engine.model import load_model
+from gancli.errors import GanError
+from gancli.store.checkpoint import (
     FORMAT_VERSION,
     MODEL_FILE,
     pack,
@@ -16,8 +18,6 @@ from gancli.checkpoint import (
     save_tensors,
     unpack,
 )
-from gancli.engine.model import load_model
-from gancli.errors import GanError
 
 
 def _rewrite(src, dst, drop=None, reshape=None, meta_change=None):
@@ -82,7 +82,7 @@ def test_bad_checkpoints_are_refused_clearly(tmp_path, tiny_run, case, message):
     elif case == "absent":
         bad = tmp_path / "nothing_here"
     with pytest.raises(GanError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
-        from gancli.zoo import resolve
+        from gancli.store.locate import resolve
 
         load_model(resolve(str(bad)))
     assert "\n" not in str(err.value)

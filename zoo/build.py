@@ -108,7 +108,7 @@ def sh(args: list[str], env: dict | None = None) -> str:
 
 
 def trained_steps(run: Path) -> int:
-    from gancli.checkpoint import read_checkpoint
+    from gancli.store.checkpoint import read_checkpoint
 
     try:
         return read_checkpoint(run).step

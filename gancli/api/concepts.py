@@ -28,8 +28,8 @@ def open_concepts(
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
     from gancli.latent.concepts import ConceptStore
-    from gancli.recent import default_checkpoint
-    from gancli.zoo import locate
+    from gancli.store.locate import locate
+    from gancli.store.recent import default_checkpoint
 
     ckpt, told = default_checkpoint(ckpt)
     if told and note is not None:

@@ -135,7 +135,7 @@ def _open(ckpt: str | None, opts: EvaluateOptions, dev: Any) -> _Opened:
         return _Opened(None, ref, ref.kind, {}, opts.out_dir)
     from gancli.engine.model import load_model
     from gancli.metrics.features import file_sha256
-    from gancli.zoo import locate
+    from gancli.store.locate import locate
 
     where = locate(ckpt)
     model = load_model(where.path, dev)
@@ -254,7 +254,7 @@ def score(ckpt: str | None, opts: EvaluateOptions, note: Any = None, quiet: bool
     report.timings = {**timings, **report.timings}
     written = list(report.outputs)
     if save and o.out is not None:
-        from gancli.zoo import refresh_card
+        from gancli.store.zoo import refresh_card
 
         merge_results(o.out / RESULTS_FILE, report.results)
         written.append(str(o.out / RESULTS_FILE))

@@ -231,7 +231,7 @@ def interpolate(ckpt: str, opts: InterpolateOptions, note: Any = None) -> Walked
     from gancli.latent.io import save_latents
     from gancli.render import to_uint8_images
     from gancli.reporting import report
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     kind = opts.kind()
     given = opts.check()

@@ -86,7 +86,7 @@ def project(
     from gancli.latent.project import load_targets
     from gancli.latent.project import project as descend
     from gancli.render import grid, save_image, to_uint8_images
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     preview = opts.preview_file()
     model = load_model(resolve(ckpt), resolve_device(opts.device))

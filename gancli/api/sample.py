@@ -177,7 +177,7 @@ def sample(ckpt: str, opts: SampleOptions) -> SampleResult:
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
     from gancli.latent.io import save_latents
-    from gancli.zoo import resolve
+    from gancli.store.locate import resolve
 
     opts.check()
     source = resolve(ckpt)

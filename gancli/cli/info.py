@@ -29,7 +29,7 @@ def human_bytes(n: int) -> str:
 
 def rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """The lines of `gan info`, as (field, text)."""
-    from gancli.describe import number
+    from gancli.store.describe import number
 
     data, latent, hyper = summary["data"], summary["latent"], summary["hyper"]
     out = [("variant", summary["variant"])]
@@ -120,8 +120,8 @@ def info(ckpt: CkptArg, json: JsonOpt = False) -> None:
     Reads the file's header only: instant, and nothing is unpickled or loaded."""
     import json as _json
 
-    from gancli.describe import summarize
-    from gancli.zoo import locate
+    from gancli.store.describe import summarize
+    from gancli.store.locate import locate
 
     where = locate(ckpt)
     summary = summarize(where.path)

@@ -62,7 +62,7 @@ def _origin_text(entry: Any) -> str:
 
 
 def _row(entry: Any) -> dict[str, Any]:
-    from gancli.describe import summarize
+    from gancli.store.describe import summarize
 
     row: dict[str, Any] = {
         "name": entry.name,
@@ -90,9 +90,9 @@ def _row(entry: Any) -> dict[str, Any]:
 @app.command("list", cls=QuickHelpCommand)
 def list_(json: JsonOpt = False) -> None:
     """List the zoo: local entries, then the curated ones shipped with gancli."""
-    from gancli import zoo
     from gancli.cli.info import human_bytes
-    from gancli.describe import metrics_text
+    from gancli.store import zoo
+    from gancli.store.describe import metrics_text
 
     rows = [_row(e) for e in zoo.entries()]
     # a local entry of a curated model's name hides it from plain names: show both, and how
@@ -154,9 +154,9 @@ def list_(json: JsonOpt = False) -> None:
 @app.command("info", cls=QuickHelpCommand)
 def info_(name: NameArg, json: JsonOpt = False) -> None:
     """What an entry is (as gan info says), with its files and where it came from."""
-    from gancli import zoo
     from gancli.cli.info import human_bytes, rows, show
-    from gancli.describe import summarize
+    from gancli.store import zoo
+    from gancli.store.describe import summarize
 
     entry = zoo.get(name)
     summary = summarize(entry.model)
@@ -216,16 +216,18 @@ def add(
     json: JsonOpt = False,
 ) -> None:
     """Copy a checkpoint into the local zoo (with its concepts, metrics and a sample grid)."""
-    from gancli import zoo
-    from gancli.describe import read_config
+    from gancli.store import zoo
+    from gancli.store.describe import read_config
+    from gancli.store.files import MODEL_FILE, SAMPLES_FILE
+    from gancli.store.locate import locate
 
-    where = zoo.locate(ckpt)
+    where = locate(ckpt)
     model = where.path
     read_config(model)  # a broken or foreign file is refused before anything else
     if name is None:
         if where.source == "hf":
             name = zoo.safe_name(str(where.name).split("@")[0].split("/")[-1])
-        elif model.name == zoo.MODEL_FILE:
+        elif model.name == MODEL_FILE:
             name = zoo.safe_name(model.parent.resolve().name)
         else:
             name = zoo.safe_name(model.stem)
@@ -233,17 +235,17 @@ def add(
     if where.source in ("local", "curated") and where.name == name:
         raise GanError(f"'{name}' is already in the zoo")
     samples, generated = None, False
-    if model.name == zoo.MODEL_FILE:
+    if model.name == MODEL_FILE:
         samples = zoo.latest_grid(model.parent)
     if samples is None and not (
-        model.name == zoo.MODEL_FILE and (model.parent / zoo.SAMPLES_FILE).is_file()
+        model.name == MODEL_FILE and (model.parent / SAMPLES_FILE).is_file()
     ):
         samples, generated = _sample_grid(model), True
     origin = {"source": "add", "checkpoint": str(where.name or model.resolve())}
     extra, slim_file = {}, None
     if slim:
         slim_file = _slim_copy(model)
-        extra[zoo.MODEL_FILE] = slim_file
+        extra[MODEL_FILE] = slim_file
         origin["slim"] = True
     try:
         entry = zoo.add(
@@ -312,7 +314,7 @@ def rm(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Remove an entry from the local zoo."""
-    from gancli import zoo
+    from gancli.store import zoo
 
     entry = zoo.get(name, local_only=True)
     if not yes:
@@ -332,7 +334,7 @@ def export(
     """Copy an entry's files into a folder, to share it another way.
 
     The files are those that go to the Hub: model, card, samples, concepts, metrics."""
-    from gancli import zoo
+    from gancli.store import zoo
 
     written = zoo.export(name, dest, force)
     info(f"wrote {len(written)} files to {dest}: {', '.join(p.name for p in written)}")
@@ -359,7 +361,7 @@ def push(
     import contextlib
     from pathlib import Path
 
-    from gancli import hub, zoo
+    from gancli.store import hub, zoo
 
     repo_id, at = hub.parse(repo)
     if at and revision and at != revision:
@@ -398,15 +400,17 @@ def pull(
 
     Files go through huggingface_hub's cache (HF_HUB_OFFLINE=1 uses what is cached), and each
     one is checked against the hash the Hub reports."""
-    from gancli import hub, zoo
-    from gancli.recent import remember
+    from gancli.store import hub, zoo
+    from gancli.store.checkpoint import model_path
+    from gancli.store.files import MODEL_FILE
+    from gancli.store.recent import remember
 
     repo_id, revision = hub.parse(repo)
     name = zoo.check_name(name) if name else zoo.safe_name(repo_id.split("/")[1])
     existing = zoo.local_entries().get(name)
     folder, commit = hub.fetch(repo_id, revision)
     if existing is not None and not force and existing.origin().get("repo") != repo_id:
-        if _same_weights(existing.model, zoo.model_path(folder)):
+        if _same_weights(existing.model, model_path(folder)):
             remember(existing.model, "pulled")
             info(f"the zoo's '{name}' already holds these weights (hf://{repo_id}); nothing to do")
             return
@@ -433,7 +437,7 @@ def pull(
     origin = {"source": "hf", "repo": repo_id, "revision": revision or "main", "commit": commit}
     if hub.endpoint() != hub.DEFAULT_ENDPOINT:
         origin["endpoint"] = hub.endpoint()
-    entry = zoo.add(name, folder / zoo.MODEL_FILE, origin, replace=force, keep_card=True)
+    entry = zoo.add(name, folder / MODEL_FILE, origin, replace=force, keep_card=True)
     remember(entry.model, "pulled")
     if json:
         _print_json({"name": name, "repo": repo_id, "commit": commit, "path": str(entry.path)})

@@ -2,7 +2,8 @@
 
 A run folder holds: model.safetensors (latest checkpoint: config, G, EMA G, D),
 state.safetensors (optimisers, RNG and data order for an exact --resume), config.json,
-samples/step_NNNNNN.png from fixed latents, and metrics.jsonl.
+samples/step_NNNNNN.png from fixed latents, and metrics.jsonl (gancli.store.files names them).
+The loop knows nothing of the zoo: `gan train` registers the finished run (`on_finish`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import math
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,16 +22,6 @@ import torch
 
 from gancli import __version__, variants
 from gancli.augment import parse_policy
-from gancli.checkpoint import (
-    MODEL_FILE,
-    SNAPSHOTS,
-    STATE_FILE,
-    atomic_write,
-    load_state,
-    read_checkpoint,
-    save_state,
-    snapshot_name,
-)
 from gancli.engine.batcher import Batcher, shuffle_order
 from gancli.engine.device import (
     autocast,
@@ -46,9 +36,20 @@ from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
 from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
 from gancli.latent.draw import seed_classes
-from gancli.recent import remember
 from gancli.render import picture, save_image
 from gancli.reporting import report
+from gancli.store.checkpoint import atomic_write, load_state, read_checkpoint, save_state
+from gancli.store.files import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    SAMPLES_DIR,
+    SNAPSHOTS_DIR,
+    STATE_FILE,
+    TRAIN_LOG_FILE,
+    grid_name,
+    snapshot_name,
+)
+from gancli.store.recent import remember
 
 SAMPLE_GRID = 64  # images in each progress grid
 
@@ -107,7 +108,7 @@ def keep_snapshot(model_file: Path, step: int) -> Path:
     (`gan sample RUN@STEP` reads it); written under a temporary name and renamed."""
     import shutil
 
-    folder = model_file.parent / SNAPSHOTS
+    folder = model_file.parent / SNAPSHOTS_DIR
     folder.mkdir(exist_ok=True)
     dest = folder / snapshot_name(step)
     tmp = dest.with_name(dest.name + ".part")
@@ -183,10 +184,15 @@ class Trainer:
         json_lines: bool = False,
         quiet: bool = False,
         on_warning: Callable[[str], None] | None = None,
+        on_finish: Callable[[Path, Callable[..., None]], None] | None = None,
     ) -> None:
+        """`on_finish(run, event)` is called once the run is done, on rank 0 only, with the run
+        folder and the progress output's `event(name, **fields)`, before the last event
+        ("done"): `gan train` puts the finished model in the zoo there."""
         from gancli.data import load_data
 
         self.opts, self.json_lines, self.quiet = opts, json_lines, quiet
+        self.on_finish = on_finish
         resume_ckpt = None
         if opts.resume:
             resume_ckpt = read_checkpoint(opts.resume)
@@ -409,7 +415,7 @@ class Trainer:
 
     def save_grid(self) -> Path:
         samples = self.model.sample(self.fixed_z, self.fixed_labels)
-        path = self.out / "samples" / f"step_{self.step:06d}.png"
+        path = self.out / SAMPLES_DIR / grid_name(self.step)
         save_image(picture(samples, self.data.spec(), self.grid_nrow), path)
         return path
 
@@ -422,7 +428,7 @@ class Trainer:
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
-            atomic_write(self.out / "config.json", lambda tmp: Path(tmp).write_text(config_text))
+            atomic_write(self.out / CONFIG_FILE, lambda tmp: Path(tmp).write_text(config_text))
         handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             return self._loop()
@@ -464,7 +470,7 @@ class Trainer:
         # Only rank 0 keeps the log; the others compute the same means (they take part in the
         # reduction) and drop them.
         metrics = (
-            (self.out / "metrics.jsonl").open("a") if dist.is_main else contextlib.nullcontext()
+            (self.out / TRAIN_LOG_FILE).open("a") if dist.is_main else contextlib.nullcontext()
         )
         with Reporter(self.total, self.step, self.json_lines, self.quiet) as rep, metrics:
             nets = self.model.config["nets"]
@@ -594,26 +600,9 @@ class Trainer:
                     "best", step=best.step, metric=best.metric, value=best.value,
                     checkpoint=f"{self.out}@{best.step}",
                 )  # fmt: skip
-            entry = self.register()
-            if entry is not None:
-                rep.event("zoo", entry=entry.name, path=str(entry.path))
+            if self.on_finish is not None and dist.is_main:
+                self.on_finish(self.out, rep.event)
             rep.event(
                 "done", checkpoint=str(self.out / MODEL_FILE), step=self.step, gancli=__version__
             )
-        if entry is not None and not (self.quiet or self.json_lines):
-            print(f"added to the zoo as {entry.name}: gan sample {entry.name}", file=sys.stderr)
         return self.out / MODEL_FILE
-
-    def register(self) -> Any:
-        """Put the final model in the local zoo under the run's name (on rank 0 only); a
-        failure there is a warning, never a failed run."""
-        if not self.dist.is_main:
-            return None
-        from gancli.zoo import register_run
-
-        try:
-            return register_run(self.out)
-        except (GanError, OSError) as e:
-            if not self.quiet:
-                print(f"warning: the model was not added to the zoo: {e}", file=sys.stderr)
-            return None

@@ -15,15 +15,15 @@ from typing import Any
 import torch
 
 from gancli import variants
-from gancli.checkpoint import (
+from gancli.engine.ema import EMA
+from gancli.errors import GanError
+from gancli.store.checkpoint import (
     Checkpoint,
     check_tensors,
     model_metadata,
     read_checkpoint,
     save_tensors,
 )
-from gancli.engine.ema import EMA
-from gancli.errors import GanError
 from gancli.variants.base import Variant
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from gancli.errors import GanError
 from gancli.optionspec import device_option, option, seed_option
+from gancli.store.files import SNAPSHOTS_DIR, TRAIN_LOG_FILE
 
 DEFAULT_STEPS = 5000
 
@@ -67,14 +68,14 @@ class TrainOptions:
     checkpoint_every: int = option(1000, help="Write a checkpoint every N steps.")
     keep_every: int | None = option(
         None,
-        help="Also keep the checkpoint of every N-th step in RUN/snapshots/, to go back to it: "
-        "gan sample RUN@STEP.",
+        help=f"Also keep the checkpoint of every N-th step in RUN/{SNAPSHOTS_DIR}/, to go back "
+        "to it: gan sample RUN@STEP.",
     )
     eval_every: int | None = option(
         None,
         help="Every N steps, compute --eval-metrics of the EMA generator in features that "
         "need no download (a classifier of the data's labels, else pixels) into "
-        "metrics.jsonl; each evaluated step is kept, and the best is named at the end.",
+        f"{TRAIN_LOG_FILE}; each evaluated step is kept, and the best is named at the end.",
     )
     # None: engine.watch.DEFAULT_METRICS
     eval_metrics: str | None = option(

@@ -21,18 +21,10 @@ from typing import Any
 
 import torch
 
-from gancli.checkpoint import FORMAT, FORMAT_VERSION, read_file, save_tensors
 from gancli.errors import GanError
 from gancli.latent.expr import seed_of
-
-FILE = "concepts.safetensors"
-
-
-def concepts_path(model_file: Path) -> Path:
-    """Where the concepts of the model in `model_file` live."""
-    if model_file.name == "model.safetensors":
-        return model_file.parent / FILE
-    return model_file.with_name(model_file.stem + ".concepts.safetensors")
+from gancli.store.checkpoint import FORMAT, FORMAT_VERSION, read_file, save_tensors
+from gancli.store.files import concepts_file
 
 
 @dataclass
@@ -68,7 +60,7 @@ class ConceptStore:
     @classmethod
     def for_model(cls, model_file: Path, variant: Any) -> ConceptStore:
         k = int(variant.num_classes) if getattr(variant, "conditional", False) else 0
-        return cls(concepts_path(model_file), variant.latent_size, k)
+        return cls(concepts_file(model_file), variant.latent_size, k)
 
     def _load(self) -> None:
         tensors, meta = read_file(self.path, "concepts")

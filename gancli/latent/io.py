@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gancli.checkpoint import save_tensors
 from gancli.errors import GanError
+from gancli.store.checkpoint import save_tensors
 
 
 def save_latents(path: str | Path, z: torch.Tensor, **meta: str) -> None:

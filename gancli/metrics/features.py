@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from gancli.checkpoint import save_tensors
 from gancli.errors import GanError
+from gancli.store.checkpoint import save_tensors
 
 EVAL_FORMAT = 1  # bump when cached features or classifiers must not be reused
 

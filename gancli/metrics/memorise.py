@@ -19,6 +19,7 @@ import torch
 
 from gancli.errors import GanError
 from gancli.metrics.registry import metric
+from gancli.store.files import MEMORISATION_FILE
 
 if TYPE_CHECKING:
     from gancli.metrics.evaluation import Inputs
@@ -146,7 +147,7 @@ def compute(inputs: Inputs) -> None:
         closest.append(entry)
     out = None
     if proto.out_dir is not None:
-        path = Path(proto.out_dir) / "memorisation.png"
+        path = Path(proto.out_dir) / MEMORISATION_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         neighbour_grid(fake, train, fake_i, rows).save(path)
         out = str(path)

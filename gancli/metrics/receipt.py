@@ -24,7 +24,6 @@ from typing import Any
 from gancli import __version__
 from gancli.errors import GanError
 
-RESULTS_FILE = "metrics.json"
 RESULTS_FORMAT = 1
 
 # The receipt fields that must match for two results to be compared, and why.

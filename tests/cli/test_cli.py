@@ -226,7 +226,7 @@ def test_sample_resume_and_version(tmp_path, monkeypatch):
     assert r.exit_code == 1 and "gan train dcgan --resume" in r.stderr
     r = gan("train", "--resume", "r", "--steps", "4", "-q")  # the variant read from the run
     assert r.exit_code == 0, r.output
-    from gancli.checkpoint import read_checkpoint
+    from gancli.store.checkpoint import read_checkpoint
 
     assert read_checkpoint(tmp_path / "r").step == 4
     r = gan("train", "--resume", "nowhere")

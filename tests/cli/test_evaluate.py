@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from gancli.api.train import ZooTrainer as Trainer
 from gancli.cli import app
-from gancli.engine.loop import Trainer
 from tests.conftest import tiny_options
 
 runner = CliRunner()

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from gancli.checkpoint import MODEL_FILE, STATE_FILE, load_state
 from gancli.engine.loop import Trainer
 from gancli.engine.model import load_model
+from gancli.store.checkpoint import load_state
+from gancli.store.files import MODEL_FILE, STATE_FILE
 from tests.conftest import tiny_options
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

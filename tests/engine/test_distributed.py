@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from gancli.checkpoint import STATE_FILE, load_state, read_checkpoint
 from gancli.engine.batcher import Batcher
 from gancli.engine.distributed import derived_seed, weights_sha256
 from gancli.engine.loop import Trainer
 from gancli.engine.model import load_model
 from gancli.errors import GanError
+from gancli.store.checkpoint import load_state, read_checkpoint
+from gancli.store.files import STATE_FILE
 from tests.conftest import tiny_options
 
 needs_gloo = pytest.mark.skipif(

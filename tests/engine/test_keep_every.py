@@ -43,8 +43,8 @@ def test_resume_with_the_steps_already_done_ends_the_run_there(tmp_path):
     a 2-step run: the same weights as a run trained for 2 steps, saying so in its config."""
     import shutil
 
-    from gancli.checkpoint import read_checkpoint
     from gancli.errors import GanError
+    from gancli.store.checkpoint import read_checkpoint
 
     long, short = tmp_path / "long", tmp_path / "short"
     Trainer(tiny_options(long, steps=4, keep_every=2), quiet=True).run()

@@ -49,8 +49,9 @@ def test_refuses_to_overwrite_a_run(tmp_path, tiny_run):
 
 
 def test_resume_with_inconsistent_state_is_refused(tmp_path, tiny_run):
-    from gancli.checkpoint import STATE_FILE, load_state, save_state
     from gancli.errors import GanError
+    from gancli.store.checkpoint import load_state, save_state
+    from gancli.store.files import STATE_FILE
 
     state = load_state(tiny_run / STATE_FILE)
     state["step"] = 1

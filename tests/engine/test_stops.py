@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from gancli import variants
-from gancli.checkpoint import read_checkpoint
 from gancli.engine.loop import NonFinite, Trainer
+from gancli.store.checkpoint import read_checkpoint
 from gancli.variants.dcgan import DCGAN
 from tests.conftest import tiny_options
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gancli.errors import GanError
-from gancli.latent.concepts import Concept, ConceptStore, check_name, concepts_path
+from gancli.latent.concepts import Concept, ConceptStore, check_name
+from gancli.store.files import concepts_file as concepts_path
 
 
 def test_paths_beside_the_model(tmp_path):

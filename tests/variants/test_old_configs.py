@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gancli.checkpoint import model_metadata, read_checkpoint, save_tensors
 from gancli.engine.loop import Trainer
 from gancli.engine.model import load_model
 from gancli.latent.priors import seeded_latents
+from gancli.store.checkpoint import model_metadata, read_checkpoint, save_tensors
 from tests.conftest import tiny_options
 
 

@@ -12,8 +12,8 @@ import yaml
 from PIL import Image
 from typer.testing import CliRunner
 
-from gancli import zoo
 from gancli.cli import app
+from gancli.store import zoo
 
 runner = CliRunner()
 ZOO = Path(__file__).resolve().parents[2] / "zoo"
@@ -135,7 +135,7 @@ def test_zoo_list_into_a_pipe_keeps_one_row_per_line():
 
 
 def test_a_run_named_like_a_curated_model_does_not_hide_it(tmp_path, capsys):
-    from gancli.engine.loop import Trainer
+    from gancli.api.train import ZooTrainer as Trainer
     from tests.conftest import tiny_options
 
     run = tmp_path / "shapes-dcgan"  # what the quick start's run folder is called

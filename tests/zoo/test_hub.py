@@ -111,7 +111,7 @@ def test_push_then_pull_round_trip(pushed, hub, zoo_dir):
     origin = json.loads((entry / "origin.json").read_text())
     assert origin["repo"] == pushed and origin["commit"] == got["commit"]
 
-    from gancli.recent import most_recent
+    from gancli.store.recent import most_recent
 
     assert most_recent() == str((entry / "model.safetensors").resolve())
     out = ok(gan("zoo", "info", "copy"))
@@ -126,7 +126,8 @@ def test_push_then_pull_round_trip(pushed, hub, zoo_dir):
 def test_hf_ckpt_works_everywhere_and_offline_uses_the_cache(pushed, hub, tmp_path, monkeypatch):
     from huggingface_hub import constants
 
-    from gancli.zoo import load, locate
+    from gancli.api import load
+    from gancli.store.locate import locate
 
     where = locate(f"hf://{pushed}")
     assert where.source == "hf" and where.name.startswith(f"{pushed}@")

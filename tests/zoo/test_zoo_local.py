@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gancli import zoo
 from gancli.cli import app
 from gancli.errors import GanError
+from gancli.store import zoo
 from tests.conftest import tiny_options
 
 runner = CliRunner()
@@ -37,7 +37,7 @@ def copy_run(trained: Path, dest: Path) -> Path:
 
 
 def test_gan_train_registers_the_final_model_under_the_run_name(zoo_dir, tmp_path, capsys):
-    from gancli.engine.loop import Trainer
+    from gancli.api.train import ZooTrainer as Trainer
 
     run = tmp_path / "a" / "faces-dcgan"
     Trainer(tiny_options(run), json_lines=True).run()
@@ -69,7 +69,7 @@ def test_gan_train_registers_the_final_model_under_the_run_name(zoo_dir, tmp_pat
 
 
 def test_gan_zoo_register_0_keeps_runs_out_of_the_zoo(zoo_dir, tmp_path, monkeypatch):
-    from gancli.engine.loop import Trainer
+    from gancli.api.train import ZooTrainer as Trainer
 
     monkeypatch.setenv("GAN_ZOO_REGISTER", "0")
     Trainer(tiny_options(tmp_path / "sweep-1"), quiet=True).run()

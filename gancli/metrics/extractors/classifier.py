@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 
-from gancli.checkpoint import save_tensors
 from gancli.errors import GanError
 from gancli.metrics.features import (
     Extractor,
@@ -21,6 +20,7 @@ from gancli.metrics.features import (
     file_sha256,
 )
 from gancli.metrics.registry import extractor
+from gancli.store.checkpoint import save_tensors
 
 CLASSIFIER_ARCH = "SmallCNN/1"
 CLASSIFIER_HELD_OUT = 0.1  # of the reference, to report the classifier's accuracy

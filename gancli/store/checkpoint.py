@@ -18,16 +18,16 @@ from typing import Any
 
 from gancli import __version__
 from gancli.errors import GanError
+from gancli.store.files import (
+    MODEL_FILE,
+    SNAPSHOT_GLOB,
+    SNAPSHOTS_DIR,
+    snapshot_name,
+    snapshot_step,
+)
 
 FORMAT = "gancli"
 FORMAT_VERSION = 1
-MODEL_FILE = "model.safetensors"
-STATE_FILE = "state.safetensors"
-SNAPSHOTS = "snapshots"  # train --keep-every keeps step checkpoints in this sub-folder
-
-
-def snapshot_name(step: int) -> str:
-    return f"step_{step:06d}.safetensors"
 
 
 def atomic_write(path: str | os.PathLike, write: Any) -> None:
@@ -137,10 +137,10 @@ def model_path(path: str | os.PathLike) -> Path:
     if "@" in path.name and not path.exists():
         run, _, step = text.rpartition("@")
         if step.isdigit() and Path(run).is_dir():
-            kept = Path(run) / SNAPSHOTS / snapshot_name(int(step))
+            kept = Path(run) / SNAPSHOTS_DIR / snapshot_name(int(step))
             if not kept.exists():
                 steps = sorted(
-                    int(p.stem[5:]) for p in (Path(run) / SNAPSHOTS).glob("step_*.safetensors")
+                    snapshot_step(p) for p in (Path(run) / SNAPSHOTS_DIR).glob(SNAPSHOT_GLOB)
                 )
                 have = ", ".join(map(str, steps)) if steps else "none (train with --keep-every N)"
                 raise GanError(f"{run} has no snapshot of step {step}; snapshots: {have}")

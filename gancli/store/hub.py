@@ -24,7 +24,8 @@ from typing import Any
 
 from gancli import __version__
 from gancli.errors import GanError
-from gancli.zoo import CARD_FILE, ENTRY_FILES, MODEL_FILE, SAMPLES_FILE
+from gancli.store import describe, modelcard
+from gancli.store.files import CARD_FILE, ENTRY_FILES, MODEL_FILE, SAMPLES_FILE
 
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 REPO_RE = re.compile(rf"{_PART}/{_PART}")
@@ -267,20 +268,16 @@ def verify_cached(folder: Path, where: str) -> list[str]:
 
 
 def _card_meta(folder: Path) -> dict[str, Any]:
-    from gancli.modelcard import split
-
     try:
-        return split((folder / CARD_FILE).read_text(encoding="utf-8"))[0]
+        return modelcard.split((folder / CARD_FILE).read_text(encoding="utf-8"))[0]
     except (OSError, UnicodeDecodeError):
         return {}
 
 
 def _check_gancli(repo_id: str, meta: dict[str, Any], files: list[str]) -> None:
-    from gancli.modelcard import is_gancli
-
     if MODEL_FILE not in files:
         raise GanError(f"{repo_id} is not a gancli model: it has no {MODEL_FILE}")
-    if not is_gancli(meta):
+    if not modelcard.is_gancli(meta):
         said = meta.get("library_name")
         raise GanError(
             f"{repo_id} is not a gancli model: its model card says library_name: {said}"
@@ -339,8 +336,6 @@ def fetch(repo_id: str, revision: str | None = None) -> tuple[Path, str]:
 def card_for_push(entry_dir: Path, name: str, repo_id: str) -> str:
     """The README.md to push: gancli's card rewritten for the repo, or the user's own card with
     its front matter completed."""
-    from gancli import describe, modelcard
-
     summary = describe.summarize(entry_dir / MODEL_FILE)
     path = entry_dir / CARD_FILE
     text = path.read_text(encoding="utf-8") if path.is_file() else ""

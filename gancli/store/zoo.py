@@ -1,14 +1,14 @@
-"""The zoo, and the one place that turns a CKPT argument into a model file.
+"""The zoo: named models, in a local folder and shipped with gancli (curated).
 
-CKPT resolves, in this order:
+`locate` finds what a CKPT argument names here, in this order:
 
 1. a path: a `.safetensors` file, or a run folder / zoo entry folder holding `model.safetensors`
    (`RUN@STEP`: the snapshot `gan train --keep-every` kept of that step);
 2. a name in the local zoo (`$GAN_ZOO`, else the platform's user data folder, `gancli/zoo`);
-3. a name in the curated zoo shipped with gancli (a `zoo/` folder, one folder per entry);
-4. `hf://owner/repo[@revision]`: downloaded through huggingface_hub's cache, every file checked
-   against the hash the Hub reports (see gancli.hub).
+3. a name in the curated zoo shipped with gancli (a `zoo/` folder, one folder per entry).
 
+`hf://owner/repo[@revision]` is the Hub's (gancli.store.hub, which sits above this module);
+gancli.store.locate resolves every kind of CKPT, hf:// included, and is what commands call.
 An unknown or ambiguous name is refused with one line naming the closest entries.
 
 An entry is a folder: `model.safetensors`, `README.md` (a Hub model card), and, when there
@@ -34,18 +34,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gancli.checkpoint import model_path
 from gancli.errors import GanError
+from gancli.store import describe, modelcard
+from gancli.store.checkpoint import atomic_write, model_path
+from gancli.store.files import (
+    CARD_FILE,
+    CONCEPTS_FILE,
+    ENTRY_FILES,
+    GRID_GLOB,
+    MODEL_FILE,
+    ORIGIN_FILE,
+    RESULTS_FILE,
+    SAMPLES_DIR,
+    SAMPLES_FILE,
+    concepts_file,
+)
 
 ZOO_ENV = "GAN_ZOO"
 REGISTER_ENV = "GAN_ZOO_REGISTER"
-MODEL_FILE = "model.safetensors"
-CARD_FILE = "README.md"
-CONCEPTS_FILE = "concepts.safetensors"
-SAMPLES_FILE = "samples.png"
-RESULTS_FILE = "metrics.json"
-ENTRY_FILES = (MODEL_FILE, CARD_FILE, CONCEPTS_FILE, SAMPLES_FILE, RESULTS_FILE)
-ORIGIN_FILE = "origin.json"
+HF_PREFIX = "hf://"  # a Hub repo: gancli.store.locate resolves it, through gancli.store.hub
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NAME_RULE = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
@@ -75,7 +82,7 @@ def curated_roots() -> list[Path]:
     """Where the curated zoo may live: `zoo/` at the top of a source checkout (beside
     pyproject.toml), `gancli/curated/` inside an installed package, or `share/gancli/zoo` under
     the installation prefix. The first that holds an entry wins for that entry's name."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # gancli/
     candidates = []
     if (package.parent / "pyproject.toml").exists():
         candidates.append(package.parent / "zoo")
@@ -217,15 +224,12 @@ def _looks_like_path(text: str) -> bool:
 
 
 def locate(ckpt: str) -> Located:
-    """Where the model that `ckpt` names is, in the order of the module docstring."""
+    """Where the model that `ckpt` names is, in the order of the module docstring: a path, a
+    local or a curated name. A Hub repo is gancli.store.locate's to resolve."""
     if ckpt.startswith(CURATED_PREFIX):
         return _curated(ckpt)
-    if ckpt.startswith("hf://"):
-        from gancli import hub
-
-        repo_id, revision = hub.parse(ckpt)
-        folder, commit = hub.fetch(repo_id, revision)
-        return Located(model_path(folder), "hf", f"{repo_id}@{commit}")
+    if ckpt.startswith(HF_PREFIX):
+        raise GanError(f"{ckpt} is a Hub repo: gancli.store.locate resolves it, not the zoo")
     path = Path(ckpt).expanduser()
     if path.exists():
         return Located(model_path(path), "path")
@@ -255,18 +259,6 @@ def _curated(ckpt: str) -> Located:
         names = ", ".join(sorted(curated_entries())) or "none"
         raise GanError(f"no curated model '{name}'; the curated zoo has: {names}")
     return Located(model_path(entry.path), "curated", entry.name)
-
-
-def resolve(ckpt: str) -> Path:
-    """The model file that `ckpt` names: a path, a zoo name or hf://owner/repo[@revision]."""
-    return locate(ckpt).path
-
-
-def load(ckpt: str, device: Any = "cpu") -> Any:
-    """The model that `ckpt` names, ready to sample: `load("hf://owner/repo").sample(z)`."""
-    from gancli.engine.model import load_model
-
-    return load_model(resolve(ckpt), device)
 
 
 # ---- writing entries ---------------------------------------------------------------------------
@@ -315,8 +307,6 @@ def _install(name: str, write: Callable[[Path], None], replace: bool) -> Entry:
 
 def _entry_sources(model_file: Path, samples: Path | None, with_card: bool) -> dict[str, Path]:
     """The files of a new entry for `model_file`, taken from beside it."""
-    from gancli.describe import concepts_file
-
     files = {MODEL_FILE: model_file}
     if concepts_file(model_file).is_file():
         files[CONCEPTS_FILE] = concepts_file(model_file)
@@ -346,8 +336,6 @@ def add(
     """Copy `model_file` (and its concepts, metrics and sample grid) into the zoo as `name`.
 
     The card is written from the model unless `keep_card` and a README.md is beside it."""
-    from gancli import describe
-
     check_name(name)
     describe.read_config(model_file)  # refuse a broken model before touching the zoo
     files = {**_entry_sources(model_file, samples, keep_card), **(extra or {})}
@@ -356,8 +344,6 @@ def add(
 
 def _write_entry(tmp: Path, name: str, files: dict[str, Path], origin: dict[str, Any]) -> None:
     """The files of an entry called `name` into the folder `tmp`, with a card if none is given."""
-    from gancli import describe, modelcard
-
     for dst, src in files.items():
         shutil.copyfile(src, tmp / dst)
     if CARD_FILE not in files:
@@ -371,8 +357,6 @@ def _write_entry(tmp: Path, name: str, files: dict[str, Path], origin: dict[str,
 def staged(path: Path) -> Iterator[Entry]:
     """A run folder or model file as a zoo entry in a temporary folder (for a push), named
     after the run folder or the file; the zoo itself is not touched."""
-    from gancli import describe
-
     model_file = model_path(path)
     name = safe_name(model_file.parent.name if model_file.name == MODEL_FILE else model_file.stem)
     describe.read_config(model_file)
@@ -387,9 +371,6 @@ def staged(path: Path) -> Iterator[Entry]:
 def refresh_card(folder: Path) -> bool:
     """Rewrite the model card in `folder` from its model and metrics.json, if the card is
     gancli's own (it carries the marker); a user's own card is left alone. True if rewritten."""
-    from gancli import describe, modelcard
-    from gancli.checkpoint import atomic_write
-
     card = folder / CARD_FILE
     if not (folder / MODEL_FILE).is_file() or not card.is_file():
         return False
@@ -409,7 +390,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def latest_grid(run: Path) -> Path | None:
-    grids = sorted((run / "samples").glob("step_*.png"))
+    grids = sorted((run / SAMPLES_DIR).glob(GRID_GLOB))
     return grids[-1] if grids else None
 
 
@@ -470,8 +451,6 @@ def remove(name: str) -> Entry:
 
 def export(name: str, dest: Path, force: bool = False) -> list[Path]:
     """Copy an entry's files (what would go to the Hub) into the folder `dest`."""
-    from gancli.checkpoint import atomic_write
-
     entry = get(name)
     if dest.exists() and not dest.is_dir():
         raise GanError(f"{dest} is a file; export writes into a folder")

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
+from gancli.store.checkpoint import FORMAT, FORMAT_VERSION
+from gancli.store.files import MODEL_FILE, RESULTS_FILE, concepts_file
 
 MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
-RESULTS_FILE = "metrics.json"
-CONCEPTS_FILE = "concepts.safetensors"
 BUFFERS = ("running_mean", "running_var", "num_batches_tracked")  # BatchNorm state, not weights
 
 
@@ -54,8 +54,6 @@ def read_header(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 def read_config(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """Config, tensor table and metadata of a gancli model file, with the checks of the loader."""
-    from gancli.checkpoint import FORMAT, FORMAT_VERSION
-
     tensors, meta = read_header(path)
     if meta.get("format") != FORMAT:
         raise GanError(
@@ -161,13 +159,6 @@ def metrics_text(metrics: list[dict[str, Any]], limit: int = 3) -> str:
     return ", ".join(shown) + (" ..." if len(metrics) > limit else "")
 
 
-def concepts_file(model_file: Path) -> Path:
-    """Where the concepts of a model live (the rule of gancli.latent.concepts, without torch)."""
-    if model_file.name == "model.safetensors":
-        return model_file.parent / CONCEPTS_FILE
-    return model_file.with_name(model_file.stem + ".concepts.safetensors")
-
-
 def concept_names(model_file: Path) -> list[str]:
     path = concepts_file(model_file)
     if not path.exists():
@@ -199,7 +190,7 @@ def summarize(path: Path) -> dict[str, Any]:
     z_dim = int(hyper.get("z_dim") or 0)
     code_width = sum(int(c.get("size", 1)) for c in codes)
     results = read_results(path.parent)
-    if path.name != "model.safetensors":  # a loose file shares its folder's metrics.json
+    if path.name != MODEL_FILE:  # a loose file shares its folder's metrics.json
         results = [r for r in results if _evaluated(r) == path.name]
     return {
         "file": str(path),
