@@ -210,8 +210,9 @@ def score(ckpt: str | None, opts: EvaluateOptions, note: Any = None, quiet: bool
         preflight,
         prepare,
     )
-    from gancli.metrics.receipt import RESULTS_FILE, merge_results
+    from gancli.metrics.receipt import merge_results
     from gancli.metrics.registry import parse_metrics
+    from gancli.store.files import CARD_FILE, RESULTS_FILE
 
     note = note or (lambda _: None)
     if (ckpt is None) == (opts.fake is None):
@@ -259,7 +260,7 @@ def score(ckpt: str | None, opts: EvaluateOptions, note: Any = None, quiet: bool
         merge_results(o.out / RESULTS_FILE, report.results)
         written.append(str(o.out / RESULTS_FILE))
         if refresh_card(o.out):  # a zoo entry (or any folder with gancli's card): its card too
-            written.append(str(o.out / "README.md"))
+            written.append(str(o.out / CARD_FILE))
     return Scored(source, reference, report, written)
 
 
