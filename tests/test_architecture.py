@@ -170,3 +170,39 @@ def test_the_engine_does_not_reach_the_zoo():
         if target in (f"{STORE}.zoo", f"{STORE}.hub", f"{STORE}.locate")
     )
     assert not bad, "\n".join(f"{name} imports {target}" for name, target in bad)
+
+
+# Commands parse flags, call the library (gancli.api and the packages under it) and render its
+# result: a command module that grows past this, or a function past that, is doing the
+# library's work.
+CLI_MODULE_LINES = 160
+CLI_FUNCTION_LINES = 60
+
+
+def test_commands_stay_small():
+    too_big = []
+    for name, path in modules().items():
+        if not name.startswith("gancli.cli"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > CLI_MODULE_LINES:
+            too_big.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > CLI_FUNCTION_LINES:
+                    too_big.append(f"{name}.{node.name}: {length} lines")
+    assert not too_big, "move the work into the library: " + "; ".join(too_big)
+
+
+def test_the_library_does_not_import_the_cli():
+    """gancli.api and everything under it can be used without the command line."""
+    known = modules()
+    reach = [
+        f"{name} imports {target}"
+        for name, path in known.items()
+        if not name.startswith("gancli.cli") and name != "gancli.__main__"
+        for target in imported(name, path, known)
+        if target.startswith("gancli.cli")
+    ]
+    assert not reach, "; ".join(reach)
