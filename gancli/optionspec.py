@@ -29,6 +29,7 @@ def option(default: Any, *flags: str, help: str, **typer_kw: Any) -> Any:
 SEED_HELP = "Random seed: the same seed gives the same result."
 DEVICE_HELP = "auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps."
 EMA_HELP = "Use the EMA generator."
+PICTURE_HELP = "PNG (or .jpg, .webp), or '-' for PNG on stdout."
 TRUNCATION_HELP = (
     "Truncation trick for normal priors: latents drawn from N(0, 1) cut to [-T, T] (e.g. 0.7): "
     "less variety, cleaner samples."

@@ -11,10 +11,81 @@ one sample along a concept direction.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
+from gancli.optionspec import (
+    PICTURE_HELP,
+    device_option,
+    ema_option,
+    option,
+    seed_option,
+    truncation_option,
+)
+
+
+@dataclass
+class ConceptOptions:
+    """How `gan concept add` makes a concept."""
+
+    seeds: str | None = option(
+        None,
+        help="Exemplar seeds to average, e.g. 12,40,77 or 0-9 (pick them from gan sample CKPT "
+        "--label-seeds).",
+    )
+    images: list[str] | None = option(
+        None,
+        help="Exemplar images or folders, several after one --images (--images a.png b.png "
+        "faces/): each image is projected, then all are averaged.",
+        metavar="FILE|DIR ...",
+    )
+    class_: str | None = option(
+        None,
+        "--class",
+        help="Conditional checkpoints: the concept's class (alone: the class with the prior's "
+        "mean noise).",
+    )
+    truncation: float | None = truncation_option()
+    steps: int = option(500, help="Projection steps for --images.")
+    replace: bool = option(False, help="Overwrite a concept of the same name.")
+    device: str = device_option()
+
+    def check(self) -> list[int] | None:
+        """The exemplar seeds (None: images or a class alone); refuses a missing source."""
+        from gancli.latent.priors import parse_seeds
+
+        if (self.seeds is None) == (self.images is None) and not (
+            self.seeds is None and self.class_ is not None
+        ):
+            raise GanError("give the exemplars: --seeds 12,40,77, or --images DIR (or --class)")
+        return None if self.seeds is None else parse_seeds(self.seeds, "--seeds")
+
+
+@dataclass
+class ArithmeticOptions:
+    """How `gan arithmetic` draws an expression's result."""
+
+    output: str = option(
+        "arithmetic.png",
+        "--output",
+        "-o",
+        help=PICTURE_HELP,
+    )
+    noise: float = option(
+        0.25, help="Scale of the uniform noise added to the result for its 8 neighbours."
+    )
+    show_terms: bool = option(False, help="Add a row above: each term's image, then the result.")
+    renorm: bool = option(
+        False,
+        help="Rescale the result to the prior's typical norm before adding the noise: means of "
+        "many exemplars are shorter than the latents G was trained on.",
+    )
+    truncation: float | None = truncation_option()
+    ema: bool = ema_option()
+    seed: int = seed_option()
+    device: str = device_option()
 
 
 def open_concepts(
@@ -50,14 +121,7 @@ def open_concepts(
 
 
 def make_concept(
-    model: Any,
-    name: str,
-    seeds: list[int] | None = None,
-    images: list[str] | None = None,
-    class_: str | None = None,
-    truncation: float | None = None,
-    steps: int = 500,
-    progress: Any = None,
+    model: Any, name: str, opts: ConceptOptions, progress: Any = None
 ) -> tuple[Any, str | None]:
     """A concept: the mean latent of exemplar seeds, or of images projected into the latent
     space, or (conditional checkpoints) a class alone with the prior's mean noise. Returns the
@@ -67,6 +131,7 @@ def make_concept(
     from gancli.latent.concepts import Concept
     from gancli.latent.draw import class_index, draw
 
+    seeds, images, class_, truncation = opts.check(), opts.images, opts.class_, opts.truncation
     variant = model.variant
     k = int(variant.num_classes) if variant.conditional else 0
     if class_ is not None and not k:
@@ -89,7 +154,7 @@ def make_concept(
         onehot = None
         if k:
             onehot = torch.nn.functional.one_hot(torch.full((len(targets),), fixed), k).float()
-        result = project(model, targets, steps=steps, labels=onehot, progress=progress)
+        result = project(model, targets, steps=opts.steps, labels=onehot, progress=progress)
         z = result.z
         source["images"] = names
         source["projection_mse"] = [round(float(m), 5) for m in result.mse]
@@ -121,18 +186,10 @@ def concept_sheet(model: Any, concept: Any) -> Any:
 
 
 def arithmetic(
-    model: Any,
-    store: Any,
-    expression: str,
-    noise: float = 0.25,
-    renorm: bool = False,
-    truncation: float | None = None,
-    ema: bool = True,
-    seed: int = 0,
-    show_terms: bool = False,
+    model: Any, store: Any, expression: str, opts: ArithmeticOptions | None = None
 ) -> tuple[Any, list[Any]]:
     """The expression's result in the centre of a 3x3 grid whose 8 others add uniform noise of
-    +-`noise` to its latent (Radford et al. 2016, figure 7); `show_terms` adds a row above with
+    +-noise to its latent (Radford et al. 2016, figure 7); show_terms adds a row above with
     each term's image, then the result. Returns the picture and the parsed terms."""
     import torch
 
@@ -141,20 +198,22 @@ def arithmetic(
     from gancli.latent.walks import apply_truncation
     from gancli.render import grid, labelled, stack, to_uint8_images
 
+    opts = opts or ArithmeticOptions()
+    noise, truncation, ema = opts.noise, opts.truncation, opts.ema
     if noise < 0:
         raise GanError("--noise must be 0 or more")
     terms = parse(expression, store.names)
     z, y = store.combine([(t.name, t.weight) for t in terms], model.variant)
     hyper = model.variant.hyper
-    if renorm:
+    if opts.renorm:
         z = renormalize(z[None], hyper.prior, hyper.z_dim)[0]
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(opts.seed)
     around = z[None] + (torch.rand(8, len(z), generator=g) * 2 - 1) * noise
     zs = torch.cat([around[:4], z[None], around[4:]])  # the result in the centre
     zs = apply_truncation(zs, truncation, hyper.prior, hyper.z_dim)
     ys = None if y is None else y[None].expand(len(zs), -1)
     images = to_uint8_images(model.sample(zs, ys, ema=ema))
-    if not show_terms:
+    if not opts.show_terms:
         return grid(images, nrow=3), terms
     shown = terms_in_order(expression, store.names)
     parts = [store.term(t.name, model.variant) for t in shown]

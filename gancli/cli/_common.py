@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gancli.optionspec import DEVICE_HELP, SEED_HELP, TRUNCATION_HELP
+from gancli.optionspec import DEVICE_HELP, PICTURE_HELP, SEED_HELP, TRUNCATION_HELP
 
 SeedOpt = Annotated[int, typer.Option("--seed", help=SEED_HELP)]
 DeviceOpt = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
@@ -14,9 +14,7 @@ TruncationOpt = Annotated[
     float | None,
     typer.Option(help=TRUNCATION_HELP),
 ]
-PictureOpt = Annotated[
-    str, typer.Option("--output", "-o", help="PNG (or .jpg, .webp), or '-' for PNG on stdout.")
-]
+PictureOpt = Annotated[str, typer.Option("--output", "-o", help=PICTURE_HELP)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 CKPT_HELP = (
     "A checkpoint: a .safetensors file, a run folder, a zoo name (gan zoo list; "

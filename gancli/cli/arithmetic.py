@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, SeedOpt, TruncationOpt
+from gancli.api.concepts import ArithmeticOptions
+from gancli.cli._common import JsonOpt
+from gancli.cli._flags import with_options
 from gancli.cli._output import Output, info
 from gancli.cli.concept import CkptOpt
 from gancli.errors import GanError
@@ -18,29 +20,11 @@ ExpressionArg = Annotated[
         "or one sample edited: 'seed:42 + glasses man - man'."
     ),
 ]
-RENORM_HELP = (
-    "Rescale the result to the prior's typical norm before adding the noise: "
-    "means of many exemplars are shorter than the latents G was trained on."
-)
 
 
+@with_options(ArithmeticOptions)
 def arithmetic(
-    expression: ExpressionArg,
-    ckpt: CkptOpt = None,
-    output: PictureOpt = "arithmetic.png",
-    noise: Annotated[
-        float,
-        typer.Option(help="Scale of the uniform noise added to the result for its 8 neighbours."),
-    ] = 0.25,
-    show_terms: Annotated[
-        bool, typer.Option(help="Add a row above: each term's image, then the result.")
-    ] = False,
-    renorm: Annotated[bool, typer.Option(help=RENORM_HELP)] = False,
-    truncation: TruncationOpt = None,
-    ema: Annotated[bool, typer.Option("--ema/--no-ema", help="Use the EMA generator.")] = True,
-    seed: SeedOpt = 0,
-    device: DeviceOpt = "auto",
-    json: JsonOpt = False,
+    expression: ExpressionArg, opts: ArithmeticOptions, ckpt: CkptOpt = None, json: JsonOpt = False
 ) -> None:
     """Vector arithmetic on named concepts (see gan concept), drawn as DCGAN drew it.
 
@@ -50,17 +34,18 @@ def arithmetic(
     from gancli.api.concepts import open_concepts
     from gancli.render import save_image, still_format
 
+    output = opts.output
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
-    if noise < 0:
+    if opts.noise < 0:
         raise GanError("--noise must be 0 or more")
     still_format(output)
-    model, store, path = open_concepts(ckpt, device, note=info)
+    model, store, path = open_concepts(ckpt, opts.device, note=info)
     if not store.names and "seed:" not in expression.lower().replace(" ", ""):
         raise GanError(
             f"{path} has no concepts yet: make some with gan concept add NAME --seeds 12,40,77"
         )
-    picture, terms = run(model, store, expression, noise, renorm, truncation, ema, seed, show_terms)
+    picture, terms = run(model, store, expression, opts)
     save_image(picture, output)
     doc = {
         "checkpoint": str(path),

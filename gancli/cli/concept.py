@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt, TruncationOpt
+from gancli.api.concepts import ConceptOptions
+from gancli.cli._common import DeviceOpt, JsonOpt, PictureOpt
+from gancli.cli._flags import with_options
 from gancli.cli._group import QuickHelpGroup
 from gancli.cli._output import Output, info
-from gancli.errors import GanError
 
 app = typer.Typer(
     cls=QuickHelpGroup,
@@ -26,17 +27,6 @@ CkptOpt = Annotated[
     ),
 ]
 NameArg = Annotated[str, typer.Argument(help="The concept's name, e.g. 'glasses man'.")]
-SEEDS_HELP = (
-    "Exemplar seeds to average, e.g. 12,40,77 or 0-9 (pick them from gan sample CKPT "
-    "--label-seeds)."
-)
-IMAGES_HELP = (
-    "Exemplar images or folders, several after one --images (--images a.png b.png faces/): "
-    "each image is projected, then all are averaged."
-)
-CLASS_HELP = (
-    "Conditional checkpoints: the concept's class (alone: the class with the prior's mean noise)."
-)
 
 
 def _open(ckpt: str | None, device: str = "cpu", writing: bool = False):
@@ -46,37 +36,21 @@ def _open(ckpt: str | None, device: str = "cpu", writing: bool = False):
 
 
 @app.command("add")
-def add(
-    name: NameArg,
-    ckpt: CkptOpt = None,
-    seeds: Annotated[str | None, typer.Option(help=SEEDS_HELP)] = None,
-    images: Annotated[
-        list[str] | None, typer.Option(help=IMAGES_HELP, metavar="FILE|DIR ...")
-    ] = None,
-    class_: Annotated[str | None, typer.Option("--class", help=CLASS_HELP)] = None,
-    truncation: TruncationOpt = None,
-    steps: Annotated[int, typer.Option(help="Projection steps for --images.")] = 500,
-    replace: Annotated[bool, typer.Option(help="Overwrite a concept of the same name.")] = False,
-    device: DeviceOpt = "auto",
-) -> None:
+@with_options(ConceptOptions)
+def add(name: NameArg, opts: ConceptOptions, ckpt: CkptOpt = None) -> None:
     """Make a concept: the mean latent of a few exemplars, as DCGAN averaged three per concept."""
     from gancli.api.concepts import make_concept
     from gancli.engine.progress import TaskProgress
     from gancli.latent.concepts import check_name
-    from gancli.latent.priors import parse_seeds
 
     name = check_name(name)
-    if (seeds is None) == (images is None) and not (seeds is None and class_ is not None):
-        raise GanError("give the exemplars: --seeds 12,40,77, or --images DIR (or --class)")
-    model, store, _ = _open(ckpt, device, writing=True)
-    chosen = None if seeds is None else parse_seeds(seeds, "--seeds")
+    opts.check()
+    model, store, _ = _open(ckpt, opts.device, writing=True)
     with TaskProgress("project image(s)") as progress:
-        concept, said = make_concept(
-            model, name, chosen, images, class_, truncation, steps, progress
-        )
+        concept, said = make_concept(model, name, opts, progress)
     if said:
         info(said)
-    store.add(concept, replace=replace)
+    store.add(concept, replace=opts.replace)
     store.save()
     info(f"concept {name!r} saved in {store.path} ({len(store.names)} concept(s))")
 
