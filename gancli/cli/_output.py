@@ -66,11 +66,12 @@ class Output:
         columns: Sequence[str | tuple[str, dict[str, Any]]],
         rows: Iterable[Sequence[Any]],
         title: str | None = None,
+        **table_kw: Any,
     ) -> None:
         """A Rich table on stdout; a column is a name or (name, Column keywords)."""
         from rich.table import Table
 
-        table = Table(title=title, title_justify="left")
+        table = Table(title=title, title_justify="left", **table_kw)
         for c in columns:
             name, kw = (c, {}) if isinstance(c, str) else c
             table.add_column(name, **kw)

@@ -8,7 +8,7 @@ import typer
 
 from gancli.cli._common import JsonOpt
 from gancli.cli._group import GanGroup
-from gancli.cli._output import info, table_console
+from gancli.cli._output import Output
 
 app = typer.Typer(
     cls=GanGroup,
@@ -22,18 +22,10 @@ def list_sets(json: JsonOpt = False) -> None:
     """The built-in data sets (--data NAME) and what each needs."""
     from gancli.data.registry import BUILTINS
 
+    rows = sorted(BUILTINS.items())
     if json:
-        import json as _json
-
-        for name, about in sorted(BUILTINS.items()):
-            print(_json.dumps({"name": name, "about": about}))
-        return
-    from rich.table import Table
-
-    table = Table("name", "what", box=None)
-    for name, about in sorted(BUILTINS.items()):
-        table.add_row(name, about)
-    table_console().print(table)
+        return Output(json).lines({"name": name, "about": about} for name, about in rows)
+    Output().table(["name", "what"], rows, box=None)
 
 
 @app.command("export")
@@ -61,10 +53,6 @@ def export(
     with TaskProgress("export", json_lines=json) as progress:
         n = export_folder(ds, folder, count, progress)
     columns = list(ds.attribute_names) or (["label"] if ds.class_names else [])
-    if json:
-        import json as _json
-
-        print(_json.dumps({"event": "done", "folder": folder, "images": n, "columns": columns}))
-    else:
-        table = f" and {ATTRIBUTES_FILE} ({', '.join(columns)})" if columns else ""
-        info(f"wrote {n:,} images of {ds.name} to {folder}{table}")
+    table = f" and {ATTRIBUTES_FILE} ({', '.join(columns)})" if columns else ""
+    doc = {"event": "done", "folder": folder, "images": n, "columns": columns}
+    Output(json).done(doc, f"wrote {n:,} images of {ds.name} to {folder}{table}")

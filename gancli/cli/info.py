@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from gancli.cli._common import CKPT_HELP, JsonOpt
-from gancli.cli._output import table_console
+from gancli.cli._output import Output, table_console
 
 CkptArg = Annotated[
     str,
@@ -42,8 +42,6 @@ def info(ckpt: CkptArg, json: JsonOpt = False) -> None:
     """Say what a checkpoint is: variant, nets and sizes, data, prior, steps, metrics.
 
     Reads the file's header only: instant, and nothing is unpickled or loaded."""
-    import json as _json
-
     from gancli.store.describe import summarize, summary_lines
     from gancli.store.locate import locate
 
@@ -51,6 +49,6 @@ def info(ckpt: CkptArg, json: JsonOpt = False) -> None:
     summary = summarize(where.path)
     summary["source"] = {"kind": where.source, "name": where.name}
     if json:
-        print(_json.dumps(summary, indent=1))
+        return Output(json).document(summary, indent=1)
         return
     show(source_text(where), summary_lines(summary))
