@@ -78,3 +78,18 @@ def dcgan_nets(
             **d_options,
         },
     }
+
+
+def toy_autoencoder_nets(hyper: Hyper, width: int | None) -> dict[str, dict[str, Any]]:
+    """On 2-D points: the PacGAN protocol's generator and an MLP auto-encoder as D (EBGAN's
+    and BEGAN's toy setting)."""
+    return {
+        "generator": toy_generator(hyper.z_dim, 2, width),
+        "discriminator": {
+            "family": "autoencoder.points",
+            "in_dim": 2,
+            "hidden": width or 128,
+            "code_dim": 16,
+            "layers": 2,
+        },
+    }

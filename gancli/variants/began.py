@@ -28,7 +28,7 @@ from typing import Any
 
 from gancli._lazy import lazy
 from gancli.variants import Option, register
-from gancli.variants._nets import PACGAN_TOY, toy_generator
+from gancli.variants._nets import PACGAN_TOY, toy_autoencoder_nets
 from gancli.variants.base import Hyper, Variant
 
 torch = lazy("torch")
@@ -78,16 +78,7 @@ class BEGAN(Variant):
     @classmethod
     def net_config(cls, spec, hyper, width):
         if spec["kind"] == "points":
-            return {
-                "generator": toy_generator(hyper.z_dim, 2, width),
-                "discriminator": {
-                    "family": "autoencoder.points",
-                    "in_dim": 2,
-                    "hidden": width or 128,
-                    "code_dim": 16,
-                    "layers": 2,
-                },
-            }
+            return toy_autoencoder_nets(hyper, width)
         channels, size, _ = spec["shape"]
         common = {"channels": channels, "image_size": size, "width": width or 64}
         return {
