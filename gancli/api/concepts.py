@@ -87,6 +87,13 @@ class ArithmeticOptions:
     seed: int = seed_option()
     device: str = device_option()
 
+    def check(self) -> None:
+        from gancli.render import still_format
+
+        if self.noise < 0:
+            raise GanError("--noise must be 0 or more")
+        still_format(self.output)
+
 
 def open_concepts(
     ckpt: str | None,
@@ -199,9 +206,8 @@ def arithmetic(
     from gancli.render import grid, labelled, stack, to_uint8_images
 
     opts = opts or ArithmeticOptions()
+    opts.check()
     noise, truncation, ema = opts.noise, opts.truncation, opts.ema
-    if noise < 0:
-        raise GanError("--noise must be 0 or more")
     terms = parse(expression, store.names)
     z, y = store.combine([(t.name, t.weight) for t in terms], model.variant)
     hyper = model.variant.hyper

@@ -32,14 +32,12 @@ def arithmetic(
     its latent (Radford et al. 2016, figure 7)."""
     from gancli.api.concepts import arithmetic as run
     from gancli.api.concepts import open_concepts
-    from gancli.render import save_image, still_format
+    from gancli.render import save_image
 
     output = opts.output
     if json and output == "-":
         raise GanError("--json and -o - both want stdout; pick one")
-    if opts.noise < 0:
-        raise GanError("--noise must be 0 or more")
-    still_format(output)
+    opts.check()
     model, store, path = open_concepts(ckpt, opts.device, note=info)
     if not store.names and "seed:" not in expression.lower().replace(" ", ""):
         raise GanError(
