@@ -61,8 +61,8 @@ def test_attributes_are_labelled_independent_and_overlap_as_in_photos():
 
 def _eyes_and_mouth(p: dict) -> tuple[float, float]:
     img = sf.render_face({**p, "tilt": 0.0, "shift_x": 0.0, "shift_y": 0.0}, 64).astype(float)
-    eyes = img[:, 26:32, 20:44].mean()
-    mouth = img[:, 36:44, 26:38]
+    eyes = img[:, 25:35, 12:52].mean()
+    mouth = img[:, 42:55, 22:42]
     return eyes, mouth
 
 
@@ -76,7 +76,7 @@ def test_the_attributes_show_in_the_pixels():
     assert np.abs(smiling - neutral).mean() > 10  # the open smile and its teeth
     shaven = sf.render_face({**p, "presentation": 0, "facial_hair": 0}, 64).astype(float)
     beard = sf.render_face({**p, "presentation": 0, "facial_hair": 3}, 64).astype(float)
-    assert np.abs(beard - shaven)[:, 38:50, 20:44].mean() > 20
+    assert np.abs(beard - shaven)[:, 45:64, 12:52].mean() > 20
 
 
 def test_builtin_loads_with_labels_and_refuses_sizes_it_cannot_draw(few_faces, tmp_path):
