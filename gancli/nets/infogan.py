@@ -18,7 +18,7 @@ from torch import nn
 
 from gancli.errors import GanError
 from gancli.nets.dcgan import init_weights
-from gancli.nets.mlp import Maxout
+from gancli.nets.toy import maxout_layers
 
 MIN_SIZE, MAX_SIZE = 8, 64
 # The paper's text gives leaky rate 0.1 (its released code has 0.01).
@@ -105,12 +105,7 @@ class ToyDiscriminator(nn.Module):
         self, q_dim: int, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5
     ):
         super().__init__()
-        body: list[nn.Module] = []
-        dim = in_dim
-        for _ in range(layers):
-            body.append(Maxout(dim, hidden, pieces))
-            dim = hidden
-        self.trunk = nn.Sequential(*body)
+        self.trunk = nn.Sequential(*maxout_layers(in_dim, hidden, layers, pieces))
         self.d_head = nn.Linear(hidden, 1)
         self.q_head = nn.Sequential(
             nn.Linear(hidden, hidden), nn.LeakyReLU(SLOPE, True), nn.Linear(hidden, q_dim)

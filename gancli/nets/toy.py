@@ -23,17 +23,18 @@ class ToyGenerator(nn.Module):
         return self.net(z)
 
 
+def maxout_layers(in_dim: int, hidden: int, layers: int, pieces: int) -> list[nn.Module]:
+    """PacGAN's D trunk: `layers` maxout layers of `hidden` units with `pieces` pieces each."""
+    return [Maxout(in_dim if i == 0 else hidden, hidden, pieces) for i in range(layers)]
+
+
 class ToyDiscriminator(nn.Module):
     def __init__(
         self, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5, outputs: int = 1
     ):
         super().__init__()
-        body: list[nn.Module] = []
-        dim = in_dim
-        for _ in range(layers):
-            body.append(Maxout(dim, hidden, pieces))
-            dim = hidden
-        body.append(nn.Linear(dim, outputs))
+        body = maxout_layers(in_dim, hidden, layers, pieces)
+        body.append(nn.Linear(hidden if layers else in_dim, outputs))
         self.net = nn.Sequential(*body)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
