@@ -105,7 +105,8 @@ def load_data(
     )
     if paired and data.pair_names is None:
         raise GanError(
-            f"'{name}' holds single images, not pairs: give a folder of pairs (A/ and B/ with "
+            f"'{name}' holds {'2-D points' if data.kind == 'points' else 'single images'}, "
+            f"not pairs: give a folder of pairs (A/ and B/ with "
             f"matching names, or side-by-side A|B images) or a paired built-in "
             f"({', '.join(paired_builtins())})"
         )
