@@ -37,6 +37,9 @@ class Dataset:
     # Relative paths of the images, in the order of `x` (image folders only): lets a
     # memorisation check name the training file nearest to a sample.
     files: list[str] = field(default_factory=list)
+    # Paired sets (pix2pix): each item of `x` is an A|B pair stored as 2C channels, A's first;
+    # these name the two domains (e.g. ("edges", "faces")).
+    pair_names: tuple[str, str] | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -54,6 +57,8 @@ class Dataset:
         """
         if self.kind == "image":
             shape = [int(s) for s in self.x.shape[1:]]
+            if self.pair_names is not None:  # one image of the pair: what a translator makes
+                shape[0] //= 2
             value_range = [-1.0, 1.0]
         else:
             shape = [int(self.x.shape[1])]
@@ -66,6 +71,8 @@ class Dataset:
             "num_classes": self.num_classes,
             "class_names": list(self.class_names),
         }
+        if self.pair_names is not None:
+            spec["pair"] = {"names": list(self.pair_names), "layout": "channels"}
         if self.attribute_names:
             spec["attribute_names"] = {k: list(v) for k, v in self.attribute_names.items()}
         if self.modes is not None:

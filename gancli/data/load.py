@@ -8,7 +8,13 @@ from pathlib import Path
 
 from gancli.data.dataset import Dataset
 from gancli.data.parallel import Progress
-from gancli.data.registry import DEFAULT_SOURCE, SOURCES, Request, resolve_source
+from gancli.data.registry import (
+    DEFAULT_SOURCE,
+    SOURCES,
+    Request,
+    paired_builtins,
+    resolve_source,
+)
 from gancli.errors import GanError
 
 MIN_SIZE, MAX_SIZE = 4, 2048
@@ -43,6 +49,7 @@ def load_data(
     cache_dir: str | os.PathLike | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    paired: bool = False,
 ) -> Dataset:
     """Resolve `source` (a folder, or a built-in name; None means DEFAULT_SOURCE) and load it.
 
@@ -52,11 +59,24 @@ def load_data(
     cache key. For the 2-D toys (`ring8`, `grid25`) `image_size` and `channels` are ignored.
     `seed` only affects the generated sets (shapes, toys); pass a fixed data seed, not the
     training seed, if runs with different seeds should see the same data. `progress(done, total)` is called
-    while a cache entry is being built (only then).
+    while a cache entry is being built (only then). `paired` reads a folder as image pairs
+    (`gancli.data.pairs`) and refuses a built-in set that holds none.
     """
     text = DEFAULT_SOURCE if source is None else os.fspath(source)
     image_size, channels = _check_options(image_size, channels)
     kind, target = resolve_source(text)
+    if kind == "folder" and paired:
+        from gancli.data.pairs import load_pair_folder
+
+        assert isinstance(target, Path)
+        return load_pair_folder(
+            target,
+            image_size=image_size,
+            channels=channels,
+            cache_dir=cache_dir,
+            source=text,
+            progress=progress,
+        )
     if kind == "folder":
         from gancli.data.folder import load_folder
 
@@ -72,7 +92,7 @@ def load_data(
     name = str(target)
     load = SOURCES.load(name).load
     assert load is not None
-    return load(
+    data = load(
         Request(
             name=name,
             source=text,
@@ -83,3 +103,11 @@ def load_data(
             progress=progress,
         )
     )
+    if paired and data.pair_names is None:
+        raise GanError(
+            f"'{name}' holds {'2-D points' if data.kind == 'points' else 'single images'}, "
+            f"not pairs: give a folder of pairs (A/ and B/ with "
+            f"matching names, or side-by-side A|B images) or a paired built-in "
+            f"({', '.join(paired_builtins())})"
+        )
+    return data

@@ -24,7 +24,7 @@ from gancli._registry import Registry
 from gancli.errors import GanError
 
 DEFAULT_SOURCE = "shapes"  # needs no download and no extra package
-KINDS = ("image", "points")
+KINDS = ("image", "points", "pairs")  # "pairs": A|B image pairs (pix2pix)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Builtin:
 
     name: str
     help: str  # one line for `gan data list` and help texts
-    kind: str  # "image" or "points"
+    kind: str  # "image", "points" or "pairs"
     aliases: tuple[str, ...] = ()  # other spellings people type for it
     module: str = ""
     load: Callable[[Request], Any] | None = None
@@ -71,6 +71,11 @@ BUILTINS = SOURCES.view("help")
 def builtin_names() -> list[str]:
     """Sorted names of the built-in sources, for help texts and suggestions."""
     return sorted(SOURCES)
+
+
+def paired_builtins() -> list[str]:
+    """The built-in sets of image pairs, for help texts and errors."""
+    return sorted(n for n, s in SOURCES.items() if s.kind == "pairs")
 
 
 def canonical_name(name: str) -> str | None:

@@ -52,6 +52,7 @@ from gancli.store.files import (
 from gancli.store.recent import remember
 
 SAMPLE_GRID = 64  # images in each progress grid
+TRANSLATION_GRID = 16  # pairs in a translation model's grid
 
 
 class NonFinite(GanError):
@@ -166,7 +167,7 @@ def new_config(
             valid = ", ".join(n for n in variants.names() if variants.get(n).augmentable)
             raise GanError(f"{cls.name} does not support --augment; variants that do: {valid}")
         hyper = hyper.replace(augment=policy)
-    return {
+    config = {
         "variant": cls.name,
         "hyper": hyper.to_dict(),
         "nets": cls.net_config(spec, hyper, opts.width),
@@ -175,6 +176,10 @@ def new_config(
         "step": 0,
         "train": {},
     }
+    translation = cls.translation(spec, hyper)
+    if translation is not None:
+        config["translation"] = translation
+    return config
 
 
 class Trainer:
@@ -220,6 +225,14 @@ class Trainer:
             saved.out = str(resume_ckpt.path.parent)
             self.opts = opts = saved
         check_options(opts)
+        cls = variants.get(opts.variant)
+        if opts.ema_decay is None:  # saved with the run, so a resumed run keeps it
+            opts.ema_decay = cls.ema_decay
+        if opts.eval_every and cls.translates:
+            raise GanError(
+                f"--eval-every draws samples from noise; {cls.name} translates images: "
+                "measure it with benchmarks/pix2pix_ablation.py's held-out metrics instead"
+            )
 
         # Under torchrun: join the group (and take this rank's GPU). Only rank 0 talks and writes.
         self.dist, self.device = Distributed.start(resolve_device(opts.device))
@@ -236,6 +249,7 @@ class Trainer:
             channels=opts.channels,
             seed=0,
             progress=lambda done, total: report("preparing the data", done, total),
+            paired=cls.paired,
         )
         if self.dist.local_rank == 0:
             self.dist.barrier()
@@ -324,9 +338,12 @@ class Trainer:
                     f"{self.total}; an earlier step is a snapshot (RUN@STEP, train --keep-every)"
                 )
         # Fixed latents for the progress grids, from their own generator: drawing them does not
-        # disturb the training RNG, so grids never change what a run computes.
-        self.fixed_z = self.variant.sample_z(
-            self._grid_n(), torch.Generator().manual_seed(opts.seed + 1)
+        # disturb the training RNG, so grids never change what a run computes. A translation
+        # model's grid translates the first pairs of its data instead.
+        self.fixed_z = (
+            self._fixed_pairs()
+            if self.variant.translates
+            else self.variant.sample_z(self._grid_n(), torch.Generator().manual_seed(opts.seed + 1))
         )
         # Conditional runs show every class: column j of the grid is class j (j mod K).
         k = self.variant.num_classes if self.variant.conditional else 0
@@ -342,6 +359,11 @@ class Trainer:
                 f"batch size {config['hyper']['batch_size']} is larger than the data "
                 f"set ({len(self.data)} items); pass a smaller --batch-size"
             )
+
+    def _fixed_pairs(self) -> torch.Tensor:
+        from gancli.data import to_float
+
+        return to_float(self.data.x[:TRANSLATION_GRID].clone())
 
     def _grid_n(self) -> int:
         return 2000 if self.data.kind == "points" else SAMPLE_GRID
@@ -414,8 +436,18 @@ class Trainer:
         remember(path)
 
     def save_grid(self) -> Path:
-        samples = self.model.sample(self.fixed_z, self.fixed_labels)
         path = self.out / SAMPLES_DIR / grid_name(self.step)
+        if self.variant.translates:  # rows of input | output | target
+            # dropout is G's noise: draw it from its own generator, as the latents above
+            cuda = self.device.type == "cuda"
+            with torch.random.fork_rng(devices=[self.device] if cuda else []):
+                torch.manual_seed(self.opts.seed + 1)
+                x, y = self.variant.split_pairs(self.fixed_z)
+                out = self.model.sample(x).cpu()
+            rows = torch.stack([x, out, y], 1).flatten(0, 1)
+            save_image(picture(rows, self.data.spec(), 6), path)
+            return path
+        samples = self.model.sample(self.fixed_z, self.fixed_labels)
         save_image(picture(samples, self.data.spec(), self.grid_nrow), path)
         return path
 

@@ -63,7 +63,11 @@ class TrainOptions:
         "dcgan; 32 or 64 train several times faster on a CPU).",
     )
     extra: dict[str, Any] | None = None  # the variant's own options (Variant.options)
-    ema_decay: float = option(0.999, help="EMA decay of the generator's weights.")
+    ema_decay: float | None = option(
+        None,
+        help="EMA decay of the generator's weights (0: none; default: the variant's, 0.999, "
+        "pix2pix 0).",
+    )
     sample_every: int = option(500, help="Write a sample grid every N steps.")
     checkpoint_every: int = option(1000, help="Write a checkpoint every N steps.")
     keep_every: int | None = option(
@@ -161,5 +165,5 @@ def check_options(opts: TrainOptions) -> None:
         from gancli.augment import parse_policy
 
         opts.augment = parse_policy(opts.augment) or None  # as saved and shown on model cards
-    if not 0.0 <= opts.ema_decay < 1.0:
+    if opts.ema_decay is not None and not 0.0 <= opts.ema_decay < 1.0:
         raise GanError(f"--ema-decay must be in [0, 1) (0: no averaging); got {opts.ema_decay}")

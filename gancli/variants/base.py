@@ -111,6 +111,12 @@ class Variant:
     options: ClassVar[tuple[Option, ...]] = ()
     # Its losses pass every image D sees through `augmented` (`gan train --augment`).
     augmentable: ClassVar[bool] = True
+    # A translation model (pix2pix): G maps images to images, with no latent; `gan translate`
+    # applies it, and its config says how (`translation`). `paired`: it trains on A|B pairs.
+    translates: ClassVar[bool] = False
+    paired: ClassVar[bool] = False
+    # The EMA decay of G when the run gives no --ema-decay (0: no average).
+    ema_decay: ClassVar[float] = 0.999
 
     # ---- metadata, no torch -------------------------------------------------------------
     @classmethod
@@ -151,10 +157,21 @@ class Variant:
         return []
 
     @classmethod
+    def translation(cls, spec: dict[str, Any], hyper: Hyper) -> dict[str, Any] | None:
+        """For a translation model: {"directions": {name: [from, to]}, "default": name,
+        "image_size": side, "channels": C}, stored in the checkpoint's config; None otherwise."""
+        return None
+
+    @classmethod
     def check_data(cls, spec: dict[str, Any]) -> None:
         """Refuse data this variant cannot train on, with a message that says what it needs."""
         from gancli.errors import GanError
 
+        if spec.get("pair"):
+            raise GanError(
+                f"'{spec.get('name')}' holds image pairs, for a translation model "
+                f"(gan train pix2pix); {cls.name} trains on single images"
+            )
         if cls.conditional and not spec.get("num_classes"):
             raise GanError(
                 f"{cls.name} is conditional and needs labels: a folder with one sub-folder per "

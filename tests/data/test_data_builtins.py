@@ -31,6 +31,11 @@ def test_builtin_names_sorted_and_complete():
         "shapes",
         "ring8",
         "grid25",
+        "synthfaces-edges",
+        "synthfaces-edges-test",
+        "facades",
+        "maps",
+        "edges2shoes",
     }
     assert DEFAULT_SOURCE == "shapes"
 
@@ -39,7 +44,9 @@ def test_unknown_name_suggests_the_closest(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(GanError, match=r"unknown data source 'mnist5'.*did you mean 'mnist5k'\?"):
         load_data("mnist5")
-    with pytest.raises(GanError, match="not a folder, and not one of: cifar10, fashion-mnist"):
+    with pytest.raises(
+        GanError, match="not a folder, and not one of: cifar10, edges2shoes, facades, fashion-mnist"
+    ):
         load_data("zzzz")
 
 

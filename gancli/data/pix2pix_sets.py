@@ -1,0 +1,112 @@
+"""The pix2pix paper's paired sets (Isola et al. 2017), downloaded once from the authors'
+server into the data root, then read as a folder of side-by-side pairs (`data/pairs.py`).
+
+The archives hold `NAME/train/*.jpg` (and val/, test/) with A on the left and B on the right.
+Which way the paper translated: facades labels -> photo (`--direction BtoA`), maps aerial ->
+map (AtoB) and map -> aerial (BtoA), edges2shoes edges -> photo (AtoB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gancli.data.builtins import data_root, offline
+from gancli.data.registry import Request, builtin
+from gancli.errors import GanError
+
+if TYPE_CHECKING:
+    from gancli.data.dataset import Dataset
+
+URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz"
+NAMES = {  # what A and B are in the released files
+    "facades": ("photo", "labels"),
+    "maps": ("aerial", "map"),
+    "edges2shoes": ("edges", "shoes"),
+}
+DEFAULT_SIZE = 256
+
+
+def _where(name: str, root: Path) -> str:
+    return (
+        f"put {name}.tar.gz (from {URL.format(name=name)}) or its extracted {name}/ folder in "
+        f"{root}/ (or set GANCLI_DATA to a folder that holds pix2pix/{name}/)"
+    )
+
+
+def _extract(archive: Path, root: Path) -> None:
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):  # no absolute paths, links out of root, devices
+            tar.extractall(root, filter="data")
+        else:  # Python < 3.11.4
+            tar.extractall(root)
+
+
+def fetch(name: str) -> Path:
+    """The folder of `name`'s training pairs, downloaded and unpacked first if need be."""
+    root = data_root() / "pix2pix"
+    train = root / name / "train"
+    if train.is_dir():
+        return root / name
+    archive = root / f"{name}.tar.gz"
+    try:
+        if not archive.is_file():
+            if offline():
+                raise FileNotFoundError(archive)
+            import urllib.request
+
+            root.mkdir(parents=True, exist_ok=True)
+            part = archive.with_name(archive.name + ".part")
+            urllib.request.urlretrieve(URL.format(name=name), part)
+            os.replace(part, archive)
+        _extract(archive, root)
+    except Exception as e:  # network, missing or corrupt files: one clear line
+        with contextlib.suppress(OSError):
+            archive.with_name(archive.name + ".part").unlink()
+        if offline():
+            raise GanError(
+                f"{name} is not on this machine (or its files are incomplete) and "
+                f"GANCLI_OFFLINE=1 forbids downloading it: {_where(name, root)}"
+            ) from e
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise GanError(
+            f"could not download {name} ({reason}): check the internet connection, "
+            f"or {_where(name, root)}"
+        ) from e
+    if not train.is_dir():
+        raise GanError(f"{archive} holds no {name}/train/ folder: {_where(name, root)}")
+    return root / name
+
+
+@builtin(
+    "facades",
+    help="pairs, pix2pix's CMP facades: 400 photo|labels, 256x256 (downloads once, 29 MB)",
+    kind="pairs",
+)
+@builtin(
+    "maps",
+    help="pairs, pix2pix's maps: 1,096 aerial|map, 256x256 (downloads once, 250 MB)",
+    kind="pairs",
+)
+@builtin(
+    "edges2shoes",
+    help="pairs, pix2pix's edges2shoes: 50,025 edges|shoe, 256x256 (downloads once, 2 GB)",
+    kind="pairs",
+)
+def load_paper_pairs(request: Request) -> Dataset:
+    from gancli.data.pairs import load_pair_folder
+
+    name = request.name
+    return load_pair_folder(
+        fetch(name),
+        image_size=request.image_size or DEFAULT_SIZE,
+        channels=request.channels,
+        cache_dir=request.cache_dir,
+        source=request.source,
+        progress=request.progress,
+        names=NAMES[name],
+        name=name,
+    )
