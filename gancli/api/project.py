@@ -94,8 +94,11 @@ def project(
         raise GanError("project works on image checkpoints; this one makes 2-D points")
     targets, names = load_targets(images, model.spec)
     labels = _labels(model, opts, len(targets))
-    if model.slim and opts.feature_weight > 0 and note is not None:
-        note("this checkpoint is a slim export without its discriminator: matching pixels only")
+    if opts.feature_weight > 0 and note is not None:
+        if model.slim:
+            note("this checkpoint is a slim export without its discriminator: matching pixels only")
+        elif not model.variant.adversarial:
+            note(f"{model.variant.name} has no discriminator: matching pixels only")
     result = descend(
         model, targets, opts.steps, opts.restarts, opts.lr, opts.feature_weight, labels,
         seed=opts.seed, ema=opts.ema, progress=progress,

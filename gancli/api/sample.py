@@ -80,6 +80,24 @@ class SampleOptions:
         help="Exactly these seeds, as a list and ranges: 3,9,14 or 0-35 (instead of -n and --seed).",
     )
     device: str = device_option()
+    from_discriminator: bool = option(
+        False,
+        "--from-discriminator",
+        help="Make the images with D alone: climb D's score from --d-start (ebgan, began, wgan, "
+        "wgan-gp; gancli.api.ascend says how).",
+    )
+    d_start: str = option(
+        "noise", help="--from-discriminator: start from noise (uniform) or generator (G's samples)."
+    )
+    d_steps: int = option(200, help="--from-discriminator: gradient steps on D's score.")
+    d_step_size: float = option(
+        0.02, help="--from-discriminator: pixels per step (the gradient divided by its RMS)."
+    )
+    d_noise: float = option(
+        0.0,
+        help="--from-discriminator: std of the Gaussian noise added each step (Langevin-style; "
+        "0: plain gradient ascent).",
+    )
     chosen: list[int] | None = field(default=None, init=False)
 
     def check(self) -> None:
@@ -96,10 +114,24 @@ class SampleOptions:
             self.chosen = parse_seeds(self.seeds, "--seeds")
             self.n = len(self.chosen)
         at_least(self.nrow, 1, "--nrow")
+        self._check_ascent()
         if self.output is None and self.out_dir is None:
             self.output = "samples.png"
         if self.output is not None and not self.output.lower().endswith(".npy"):
             still_format(self.output, also=".npy")
+
+    def _check_ascent(self) -> None:
+        import math
+
+        from gancli.api.ascend import STARTS
+
+        if self.d_start not in STARTS:
+            raise GanError(f"--d-start must be one of: {', '.join(STARTS)}; got {self.d_start!r}")
+        at_least(self.d_steps, 0, "--d-steps")
+        if not (math.isfinite(self.d_step_size) and self.d_step_size > 0):
+            raise GanError(f"--d-step-size must be a number above 0; got {self.d_step_size}")
+        if not (math.isfinite(self.d_noise) and self.d_noise >= 0):
+            raise GanError(f"--d-noise must be 0 or more; got {self.d_noise}")
 
 
 @dataclass
@@ -107,6 +139,9 @@ class SampleResult:
     checkpoint: str
     n: int
     outputs: list[str]
+    # --from-discriminator: what D's score means, and its mean over the images at the start
+    # and at the end of the ascent
+    score: dict[str, Any] | None = None
 
 
 def _rows(model: Any, opts: SampleOptions, batch: Any) -> tuple[Any, int]:
@@ -209,8 +244,10 @@ def sample(ckpt: str, opts: SampleOptions) -> SampleResult:
         nrow = nrow or per_row
     at_least(opts.batch_size, 1, "--batch-size")
     # --out-dir alone streams: batches are generated and encoded as they come, never all held.
-    x = None
-    if opts.output is not None:
+    x, score = None, None
+    if opts.from_discriminator:
+        x, score = _from_discriminator(model, opts, batch)
+    elif opts.output is not None:
         x = model.sample(batch.z, batch.labels, ema=opts.ema, batch=opts.batch_size).cpu()
     if opts.save_latents:
         save_latents(opts.save_latents, batch.z, prior=variant.hyper.prior)
@@ -227,4 +264,26 @@ def sample(ckpt: str, opts: SampleOptions) -> SampleResult:
             model, source, batch, names, opts.out_dir, opts.ema, opts.batch_size, opts.workers, x
         )
         written.append(str(opts.out_dir))
-    return SampleResult(str(source), len(batch), written)
+    return SampleResult(str(source), len(batch), written, score)
+
+
+def _from_discriminator(model: Any, opts: SampleOptions, batch: Any) -> tuple[Any, dict]:
+    """The images D's score leads to from the batch's noise or G's samples."""
+    from gancli.api.ascend import ascend, check_scorer, noise_images
+
+    check_scorer(model)
+    if opts.d_start == "noise":
+        start = noise_images(batch.seeds, model.spec["shape"])
+    else:
+        start = model.sample(batch.z, batch.labels, ema=opts.ema, batch=opts.batch_size)
+    got = ascend(model, start, opts.d_steps, opts.d_step_size, opts.d_noise, opts.seed)
+
+    def mean(v: list[float]) -> float:
+        return sum(v) / len(v)
+
+    score = {
+        "meaning": model.variant.score,
+        "start": mean(got.start_score),
+        "end": mean(got.end_score),
+    }
+    return got.images, score

@@ -28,7 +28,12 @@ def sample(ckpt: CkptArg, opts: SampleOptions, json: JsonOpt = False) -> None:
         "ema": opts.ema,
         "outputs": result.outputs,
     }
+    if result.score is not None:
+        doc["discriminator_score"] = result.score
     message = (
         None if opts.output == "-" else f"wrote {', '.join(result.outputs)} ({result.n} samples)"
     )
+    if result.score is not None and message is not None:
+        s = result.score
+        message += f"; D's score ({s['meaning']}) went from {s['start']:.4g} to {s['end']:.4g}"
     Output(json).done(doc, message)

@@ -56,7 +56,8 @@ def _make_command(cls: type[variants.Variant]):
 
             raise typer.Exit(launch_torchrun(gpus, sys.argv[1:], note=info))
         opts.lr_g = opts.lr_g if opts.lr_g is not None else lr
-        opts.lr_d = opts.lr_d if opts.lr_d is not None else lr
+        if cls.adversarial:  # a VAE has one learning rate
+            opts.lr_d = opts.lr_d if opts.lr_d is not None else lr
         opts.betas, opts.extra = _betas(betas), extra
         _train(opts, json or not stdout_is_terminal(), quiet)
 

@@ -142,6 +142,14 @@ def new_config(
     cls = variants.get(opts.variant)
     spec = data.spec()
     cls.check_data(spec)
+    if not cls.adversarial:
+        given = [f for f, v in (("--lr-d", opts.lr_d), ("--n-critic", opts.n_critic)) if v]
+        if given:
+            raise GanError(
+                f"{cls.name} has no discriminator: {' and '.join(given)} "
+                f"{'do' if len(given) > 1 else 'does'} not apply "
+                "(--lr-g, or --lr, sets its learning rate)"
+            )
     hyper = cls.hyper_for(spec).replace(
         batch_size=opts.batch_size,
         lr_g=opts.lr_g,
@@ -307,7 +315,12 @@ class Trainer:
                 net.compile(mode=compile_mode)
 
         self.opt_g = make_optimizer(hyper, self.variant.g_parameters(), hyper.lr_g)
-        self.opt_d = make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)
+        # A variant without a discriminator (the VAE) trains every net in G's step.
+        self.opt_d = (
+            make_optimizer(hyper, self.variant.d_parameters(), hyper.lr_d)
+            if self.variant.adversarial
+            else None
+        )
         self.variant.bind_optimizers(self.opt_g, self.opt_d)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         flip = opts.flip if opts.flip is not None else Path(str(opts.data)).is_dir()
@@ -385,10 +398,10 @@ class Trainer:
                 f"cannot resume: {state_path} is at step {state['step']} but the model "
                 f"is at step {step}; the run folder is inconsistent"
             )
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        for opt in (self.opt_g, self.opt_d):
-            match_layouts(opt)
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            if opt is not None:
+                opt.load_state_dict(state[name])
+                match_layouts(opt)
         if "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
         self.batcher.load_state_dict(state["batcher"])
@@ -422,10 +435,11 @@ class Trainer:
         state = {
             "step": self.step,
             "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
             "batcher": self.batcher.state_dict(),
             "rng": rngs[0],
         }
+        if self.opt_d is not None:
+            state["opt_d"] = self.opt_d.state_dict()
         if len(rngs) > 1:
             state["rng_ranks"] = rngs[1:]
             state["world_size"] = len(rngs)
@@ -493,7 +507,7 @@ class Trainer:
 
     def _loop(self) -> Path:
         opts, variant = self.opts, self.variant
-        G, D = variant.generator, variant.discriminator
+        G = variant.generator
         ctx = autocast(self.device, self.precision)
         sums: dict[str, torch.Tensor] = {}
         count, clock = 0, Clock()
@@ -526,12 +540,12 @@ class Trainer:
             started = self.step
             planned_at = self.step + PLAN_STEPS
             plan_clock = time.perf_counter()
-            G.train()
-            D.train()
+            variant.nets.train()
             while self.step < self.total:
                 variant.adjust_optimizers(self.step, self.opt_g, self.opt_d)
                 logs: dict[str, torch.Tensor] = {}
-                for _ in range(variant.critic_steps(self.step)):
+                d_steps = variant.critic_steps(self.step) if self.opt_d is not None else 0
+                for _ in range(d_steps):
                     real, labels = self.batcher.next()
                     with ctx:
                         d_loss, d_logs = variant.d_loss(real, labels)
@@ -542,6 +556,10 @@ class Trainer:
                     self.scaler.update()
                     variant.after_d_step()
                     clock.tick(self.batcher.batch_size)  # the global batch
+                if not d_steps:  # no D step drew the batch: G's step draws its own
+                    real, labels = self.batcher.next()
+                    d_logs = {}
+                    clock.tick(self.batcher.batch_size)
                 with ctx:
                     g_loss, g_logs = variant.g_loss(real, labels)
                 self.opt_g.zero_grad(set_to_none=True)
@@ -557,7 +575,8 @@ class Trainer:
                 self.step += 1
                 if dist.trace is not None:
                     dist.trace_weights(self.step, self.model.tensors())
-                logs = {"d_loss": d_loss, "g_loss": g_loss, **d_logs, **g_logs}
+                logs = {**({"d_loss": d_loss} if d_steps else {}), "g_loss": g_loss}
+                logs.update({**d_logs, **g_logs})
                 for k, v in logs.items():  # accumulated on the device: no host sync per step
                     sums[k] = sums[k] + v.detach().float() if k in sums else v.detach().float()
                 count += 1

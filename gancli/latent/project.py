@@ -71,7 +71,9 @@ def project(
     dev = variant.device
     n = len(targets)
     G = model.sampler(ema)
-    D = variant.discriminator
+    # slim exports keep no trained D, and a VAE has none: pixels only
+    use_d = feature_weight > 0 and not getattr(model, "slim", False) and variant.adversarial
+    D = variant.discriminator if use_d else torch.nn.Identity()
     was = (G.training, D.training)
     G.eval()
     D.eval()
@@ -85,8 +87,7 @@ def project(
     opt = torch.optim.Adam([z], lr=lr)
     prior = variant.hyper.prior
     dim = variant.latent_size
-    use_d = feature_weight > 0 and not getattr(model, "slim", False)  # slim: no trained D
-    feats = _Features(D if use_d else torch.nn.Identity())
+    feats = _Features(D)
     try:
         goal: list[torch.Tensor] = []
         if use_d:

@@ -65,21 +65,22 @@ def _import_all() -> None:
 _import_all()
 
 
-def _hyper_text(h: Hyper) -> str:
-    lr = f"lr {h.lr_g:g}" if h.lr_g == h.lr_d else f"lr G {h.lr_g:g} / D {h.lr_d:g}"
+def _hyper_text(h: Hyper, adversarial: bool = True) -> str:
+    same = h.lr_g == h.lr_d or not adversarial
+    lr = f"lr {h.lr_g:g}" if same else f"lr G {h.lr_g:g} / D {h.lr_d:g}"
     return (
         f"z {h.z_dim}-d {h.prior}, batch {h.batch_size}, {h.optimizer} {lr}"
         + (f", betas {h.betas[0]:g},{h.betas[1]:g}" if h.optimizer == "adam" else "")
         + (f", momentum {h.momentum:g}" if h.optimizer == "sgd" else "")
-        + f", n_critic {h.n_critic}."
+        + (f", n_critic {h.n_critic}." if adversarial else "; no discriminator.")
     )
 
 
 def defaults_text(cls: type[Variant]) -> str:
     """A variant's paper defaults in words, for its help."""
-    lines = [f"Defaults from {cls.paper}:", _hyper_text(cls.defaults)]
+    lines = [f"Defaults from {cls.paper}:", _hyper_text(cls.defaults, cls.adversarial)]
     if cls.toy_defaults is not None:
-        lines.append(f"On 2-D toys: {_hyper_text(cls.toy_defaults)}")
+        lines.append(f"On 2-D toys: {_hyper_text(cls.toy_defaults, cls.adversarial)}")
     return "\n\n".join(lines)
 
 

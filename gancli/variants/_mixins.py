@@ -90,6 +90,11 @@ class WassersteinCritic:
     """D is a critic with an unbounded score; G minimises -E[D(G(z))]. The variant states its
     critic's loss (and how it keeps the critic Lipschitz) from `critic_scores`."""
 
+    score = "the critic's value, high on real data (its Wasserstein potential)"
+
+    def realness(self, x: Any) -> Any:
+        return self.discriminator(x).float()
+
     def critic_scores(self, real: Any) -> tuple[Any, Any, Any, Any]:
         """The critic's fp32 scores of a real batch and of as many fresh G samples, and the
         two batches as the critic saw them (augmented under --augment; the samples detached)."""

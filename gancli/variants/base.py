@@ -8,6 +8,9 @@ engine's loop (`gancli.engine.loop`) drives any variant the same way:
             loss = variant.d_loss(real, labels); backward; D optimiser step; variant.after_d_step()
         loss = variant.g_loss(real, labels); backward; G optimiser step
 
+A variant without a discriminator (`adversarial = False`: the VAE) has no D step: the loop
+draws the batch itself and G's step trains every net the variant's `g_parameters` names.
+
 Class attributes hold the metadata (name, paper, defaults) and are plain Python, so that the
 CLI can list variants and their defaults without importing torch.
 
@@ -117,6 +120,13 @@ class Variant:
     paired: ClassVar[bool] = False
     # The EMA decay of G when the run gives no --ema-decay (0: no average).
     ema_decay: ClassVar[float] = 0.999
+    # What its D says of one image, as a score that is higher for what D takes as more real
+    # (the words for `gan sample --from-discriminator`, which ascends `realness`); empty where D
+    # gives no usable score of the data on its own.
+    score: ClassVar[str] = ""
+    # It has a discriminator (or critic) that the loop trains in steps of its own, with its own
+    # optimiser. Without one, the loop runs G's step alone, and --lr-d and --n-critic are refused.
+    adversarial: ClassVar[bool] = True
 
     # ---- metadata, no torch -------------------------------------------------------------
     @classmethod
@@ -254,6 +264,10 @@ class Variant:
         from gancli.augment import diff_augment
 
         return diff_augment(x, self.hyper.augment)
+
+    def realness(self, x: Any) -> Any:
+        """D's score of each image (B,), differentiable in `x`; variants with a `score`."""
+        raise NotImplementedError
 
     def d_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError

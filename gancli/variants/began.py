@@ -114,6 +114,12 @@ class BEGAN(Variant):
             logs = {"k": k.clone(), "m_global": real_loss + balance}
         return loss, logs
 
+    score = "minus D's L1 reconstruction loss: D reconstructs what it takes as real"
+
+    def realness(self, x: Any) -> Any:
+        recon, _ = self.discriminator.encode_decode(x)
+        return -l1_loss(x, recon)
+
     def _reconstruction(self, v: Any) -> Any:
         """L(v) of D's input as D sees it (through the run's DiffAugment policy)."""
         seen = self.augmented(v)

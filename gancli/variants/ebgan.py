@@ -114,6 +114,11 @@ class EBGAN(Variant):
             },
         }
 
+    score = "minus D's energy (its reconstruction error): low energy is real"
+
+    def realness(self, x: Any) -> Any:
+        return -self.discriminator(x).float()
+
     @property
     def margin(self) -> float:
         return float(self.hyper.extra.get("margin", MNIST_MARGIN))
