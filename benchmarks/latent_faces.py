@@ -1,6 +1,7 @@
 """DCGAN's face arithmetic ("glasses man - man + woman"), judged on synthfaces whose attributes are known.
 
     python benchmarks/latent_faces.py --run DIR [--run DIR2]   # measure trained faces models
+    python benchmarks/latent_faces.py --run DIR --trend DIR2   # DIR2 (e.g. fewer steps): summary only
     python benchmarks/latent_faces.py --quick                  # smoke run on a tiny model; prints only
 
 Each model is one `gan train dcgan --data synthfaces ...` run (the command is read back from
@@ -268,6 +269,7 @@ def measure(run: Path, net: Judge, pool: int, draws: int, counts: list[int]) -> 
                 )
     return {
         "run": run,
+        "trend": False,
         "model": model,
         "rows": rows,
         "pools": {k: len(v) for k, v in pools.items()},
@@ -291,6 +293,23 @@ def train_command(config: dict) -> str:
     return " ".join(parts)
 
 
+def label(result: dict) -> str:
+    """'seed S' for a model, 'seed S, step N' for a snapshot (RUN@N)."""
+    seed = f"seed {result['config'].get('train', {}).get('seed', '?')}"
+    return f"{seed}, step {result['config'].get('step', 0):,}" if result["trend"] else seed
+
+
+def met(results: list[dict]) -> bool:
+    """Both analogies at >= 80% with 3 exemplars, on every full model measured."""
+    full = [r for r in results if not r["trend"]]
+    return all(
+        r["rows"].get((a, 3, renorm), {}).get("both", 0) >= 0.8
+        for r in full
+        for a in ANALOGIES
+        for renorm in (False,)
+    )
+
+
 def pct(v: float) -> str:
     return f"{100 * v:.1f}%"
 
@@ -298,6 +317,13 @@ def pct(v: float) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--run", type=Path, action="append", help="a synthfaces model (repeatable)")
+    p.add_argument(
+        "--trend",
+        type=Path,
+        action="append",
+        default=[],
+        help="a model measured for the summary table only (an earlier or later step of a recipe)",
+    )
     p.add_argument("--pool", type=int, default=5000, help="samples to pick exemplars from")
     p.add_argument("--draws", type=int, default=50, help="independent draws of exemplars")
     p.add_argument("--exemplars", default="3,30", help="exemplars per concept, one row each")
@@ -316,6 +342,9 @@ def main() -> None:
         "judge held-out accuracy: " + ", ".join(f"{k} {pct(v)}" for k, v in acc.items()), flush=True
     )
     results = [measure(run, net, args.pool, args.draws, counts) for run in args.run]
+    results += [
+        {**measure(run, net, args.pool, args.draws, counts), "trend": True} for run in args.trend
+    ]
     took = time.perf_counter() - started
     if args.no_write:
         return
@@ -330,11 +359,11 @@ def main() -> None:
     headers = ["model", "analogy", "exemplars per concept", "both target attributes (9-image grid)"]
     headers += ["centre image only", "same sums on pixels"]
     table_rows = []
-    for r in results:
+    for r in (r for r in results if not r["trend"]):
         for (analogy, count, renorm), v in r["rows"].items():
             table_rows.append(
                 [
-                    f"seed {r['config'].get('train', {}).get('seed', '?')}",
+                    label(r),
                     f"`{analogy}`",
                     f"{count}"
                     + (" (the paper's)" if count == 3 else "")
@@ -344,8 +373,23 @@ def main() -> None:
                     pct(v["pixels"]),
                 ]
             )
+    summary_rows = []
+    for r in results:
+        cells = [label(r), f"{r['config'].get('step', 0):,}"]
+        for analogy in ANALOGIES:
+            for count, renorm in ((3, False), (30, True)):
+                v = r["rows"].get((analogy, count, renorm))
+                cells.append(pct(v["both"]) if v else "too few exemplars")
+        cells.append(
+            " / ".join(pct(r["readout"][a][0]) for a in ("presentation", "glasses", "expression"))
+        )
+        summary_rows.append(cells)
+    summary_headers = ["model", "step"]
+    for analogy in ANALOGIES:
+        summary_headers += [f"`{analogy}`, 3", f"`{analogy}`, 30 `--renorm`"]
+    summary_headers.append("readout from z: presentation / glasses / expression")
     readouts = "; ".join(
-        f"seed {r['config'].get('train', {}).get('seed', '?')}: "
+        f"{label(r)}: "
         + ", ".join(
             f"{a} {pct(acc_)} (majority {pct(base)}, {n:,} samples)"
             for a, (acc_, base, n) in r["readout"].items()
@@ -353,12 +397,10 @@ def main() -> None:
         for r in results
     )
     pools = "; ".join(
-        f"seed {r['config'].get('train', {}).get('seed', '?')}: "
-        + ", ".join(f"{k} {v}" for k, v in r["pools"].items())
-        for r in results
+        f"{label(r)}: " + ", ".join(f"{k} {v}" for k, v in r["pools"].items()) for r in results
     )
     drawn = "; ".join(
-        f"seed {r['config'].get('train', {}).get('seed', '?')}: smiling "
+        f"{label(r)}: smiling "
         f"{100 * r['shares']['expression'][1]:.1f}% of all samples, glasses "
         f"{100 * (1 - r['shares']['glasses'][0]):.1f}%; sure glasses men "
         f"{r['pools']['glasses man']} against glasses women {r['pools']['glasses woman']}"
@@ -374,10 +416,17 @@ def main() -> None:
     body = "\n\n".join(
         [
             "## Latent arithmetic on faces (synthfaces)",
-            f"Script: `python benchmarks/latent_faces.py {' '.join(f'--run {r}' for r in args.run)}"
-            f"{'' if args.exemplars == '3,30' else ' --exemplars ' + args.exemplars}` ({today()}; "
+            "Script: `python benchmarks/latent_faces.py "
+            + " ".join([*(f"--run {r}" for r in args.run), *(f"--trend {r}" for r in args.trend)])
+            + f"{'' if args.exemplars == '3,30' else ' --exemplars ' + args.exemplars}` ({today()}; "
             f"{machine_summary()}; {took / 60:.1f} min).",
-            "Models: " + "; ".join(f"`{train_command(r['config'])}`" for r in results) + ".",
+            "Models: "
+            + "; ".join(
+                f"`{train_command(r['config'])}`"
+                + (f" (step {r['config'].get('step', 0):,})" if r["trend"] else "")
+                for r in results
+            )
+            + ".",
             "Judge: one small CNN with a head per attribute, trained on 24,000 real synthfaces; "
             "held-out accuracy on 3,000 others: "
             + ", ".join(f"{k} {pct(v)}" for k, v in acc.items())
@@ -392,6 +441,14 @@ def main() -> None:
             "to the prior's typical norm first, as `gan arithmetic --renorm` does. The pixel "
             "column does the same sum on the exemplars' images (the paper's Figure 7 baseline).",
             markdown_table(headers, table_rows),
+            "Every model measured, shorter runs of the same recipe (`--trend`) included: the share of "
+            "the 9-image grid with both target attributes, with the paper's 3 exemplars and with "
+            "30 exemplars and `--renorm`, and the held-out accuracy of a linear read-out of each "
+            "attribute from z. The aim is 80% with 3 exemplars on two training seeds: "
+            + ("met." if met(results) else "**not met**.")
+            + " A sum of latents moves along straight lines, so it can carry an attribute only "
+            "as far as the attribute reads out linearly from z.",
+            markdown_table(summary_headers, summary_rows),
             "How linearly z encodes each attribute (logistic regression on 80% of the "
             "confidently judged samples, accuracy on the rest): " + readouts + ".",
             reading,
