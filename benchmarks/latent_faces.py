@@ -184,6 +184,8 @@ def linear_readout(z: torch.Tensor, labels: np.ndarray) -> tuple[float, float]:
     """Held-out accuracy of a logistic regression from z (fitted on 80%), and the majority rate."""
     y = torch.as_tensor(labels, dtype=torch.long)
     cut = int(0.8 * len(y))
+    if cut == 0 or cut == len(y):  # too few confident samples (an untrained model): no read-out
+        return float("nan"), float("nan")
     k = int(y.max()) + 1
     lin = nn.Linear(z.shape[1], k)
     for w in lin.parameters():
@@ -351,6 +353,8 @@ def main() -> None:
 
     from gancli.render import grid, save_image, to_uint8_images
 
+    if not results[0]["figure"]:
+        sys.exit(f"{results[0]['run']}: too few confident exemplars to measure (train it longer)")
     IMAGES.mkdir(parents=True, exist_ok=True)
     save_image(
         grid(to_uint8_images(torch.cat(results[0]["figure"])), nrow=5),
