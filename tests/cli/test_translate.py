@@ -198,3 +198,21 @@ def test_translate_help_says_how_sizes_are_handled():
     r = runner.invoke(app, ["translate", "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0
     assert "--keep-size" in r.output and "centre-crop" in r.output and "stdin" in r.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sample", "RUN", "-o", "s.png"],
+        ["interpolate", "RUN", "-o", "w.png"],
+        ["concept", "add", "man", "-c", "RUN", "--seeds", "1,2"],
+        ["project", "RUN", "EDGE", "-o", "z.npy"],
+    ],
+)
+def test_commands_that_draw_from_noise_refuse_a_translation_model(p2p, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    where = {"RUN": str(p2p / "run"), "EDGE": str(p2p / "edges" / "00000.png")}
+    r = gan(*[where.get(a, a) for a in args])
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gan translate" in lines[0], r.stderr
