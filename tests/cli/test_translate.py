@@ -216,3 +216,20 @@ def test_commands_that_draw_from_noise_refuse_a_translation_model(p2p, tmp_path,
     assert r.exit_code == 1, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "gan translate" in lines[0], r.stderr
+
+
+def test_info_the_card_and_the_zoo_say_what_the_model_translates(p2p, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ZOO", str(tmp_path / "zoo"))
+    r = gan("info", p2p / "run")
+    assert r.exit_code == 0 and "edges -> faces (AtoB), trained at 32x32" in r.output
+    loose = tmp_path / "loose.safetensors"  # outside its run: no sample grid to copy
+    loose.write_bytes((p2p / "run" / "model.safetensors").read_bytes())
+    r = gan("zoo", "add", loose, "--name", "edges2faces")
+    assert r.exit_code == 0, r.output
+    assert "gan translate edges2faces IMAGE -o OUT" in r.output
+    card = (tmp_path / "zoo" / "edges2faces" / "README.md").read_text()
+    assert "pipeline_tag: image-to-image" in card
+    assert "gan translate edges2faces input.png -o output.png" in card
+    assert "gan sample" not in card and "| translates | edges -> faces (AtoB)" in card
+    r = gan("translate", "edges2faces", p2p / "edges" / "00000.png", "-o", tmp_path / "z.png")
+    assert r.exit_code == 0, r.output  # a zoo name works wherever a checkpoint does
