@@ -170,6 +170,7 @@ def test_padding_mirrors_up_to_the_multiple():
         (["EDGE", "-o", "x.png", "--direction", "BtoA"], "this model translates AtoB only"),
         (["EDGE", "-o", "x.png", "--pairs"], "a side-by-side pair (A|B) has an even width"),
         (["EDGE", "-o", "x.png", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["EDGE", "-o", "-", "--json"], "--json and -o - both want stdout"),
     ],
 )
 def test_user_errors_are_one_line(p2p, tmp_path, monkeypatch, args, message):
