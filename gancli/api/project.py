@@ -92,6 +92,11 @@ def project(
     model = load_model(resolve(ckpt), resolve_device(opts.device))
     if model.spec["kind"] != "image":
         raise GanError("project works on image checkpoints; this one makes 2-D points")
+    if model.variant.translates:
+        raise GanError(
+            f"this is a {model.variant.name} model: it has no latent to project into; "
+            "gan translate CKPT IMAGE -o OUT applies it"
+        )
     targets, names = load_targets(images, model.spec)
     labels = _labels(model, opts, len(targets))
     if opts.feature_weight > 0 and note is not None:

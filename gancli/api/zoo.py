@@ -158,9 +158,23 @@ def _slim_copy(model_file: Path) -> Path:
     return Path(tmp)
 
 
-def sample_grid(model_file: Path) -> Path:
+def use_hint(entry: Any) -> str:
+    """How to use a zoo entry in one command: sample it, or translate with it."""
+    from gancli.store.describe import read_config
+
+    try:
+        translation = read_config(entry.model)[0].get("translation")
+    except (GanError, OSError):  # a hint is never worth an error
+        translation = None
+    if translation:
+        return f"translate with it: gan translate {entry.name} IMAGE -o OUT"
+    return f"sample it: gan sample {entry.name}"
+
+
+def sample_grid(model_file: Path) -> Path | None:
     """Samples of seeds 0, 1, ... from the EMA generator, for a checkpoint without a grid:
-    an 8x8 grid of images, or a scatter of 2,000 points, in a temporary PNG."""
+    an 8x8 grid of images, or a scatter of 2,000 points, in a temporary PNG; None for a
+    translation model, which draws nothing without inputs."""
     import os
     import tempfile
 
@@ -169,6 +183,8 @@ def sample_grid(model_file: Path) -> Path:
     from gancli.render import picture, save_image
 
     model = load_model(model_file, "cpu")
+    if model.variant.translates:
+        return None
     batch = draw(model.variant, seeds=range(64 if model.spec["kind"] == "image" else 2000))
     x = model.sample(batch.z, batch.labels).cpu()
     fd, tmp = tempfile.mkstemp(prefix=".gancli-grid-", suffix=".png")

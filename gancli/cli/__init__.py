@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from gancli import __version__
-from gancli.cli import arithmetic, concept, data, evaluate, interpolate, project, sample, train
+from gancli.cli import (
+    arithmetic,
+    concept,
+    data,
+    evaluate,
+    interpolate,
+    project,
+    sample,
+    train,
+    translate,
+)
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
 from gancli.cli._common import reflow_help
@@ -48,6 +58,7 @@ def root(
 
 app.add_typer(train.app, name="train")
 app.command("sample")(sample.sample)
+app.command("translate")(translate.translate)
 app.command("interpolate")(interpolate.interpolate)
 app.command("arithmetic")(arithmetic.arithmetic)
 app.add_typer(concept.app, name="concept")

@@ -108,10 +108,10 @@ def add(
     json: JsonOpt = False,
 ) -> None:
     """Copy a checkpoint into the local zoo (with its concepts, metrics and a sample grid)."""
-    from gancli.api.zoo import add_checkpoint
+    from gancli.api.zoo import add_checkpoint, use_hint
 
     entry = add_checkpoint(ckpt, name, force, slim)
-    said = f"added {entry.name} to the zoo ({entry.path}); sample it: gan sample {entry.name}"
+    said = f"added {entry.name} to the zoo ({entry.path}); {use_hint(entry)}"
     out = Output(json)
     out.document({"name": entry.name, "path": str(entry.path)}, indent=1) if json else out.note(
         said

@@ -1,6 +1,7 @@
 """Write a data set out as a folder of PNGs with its labels and attributes beside them.
 
-The folder is what `--data DIR` reads back: `00000.png`, `00001.png`, ... and `attributes.csv`
+The folder is what `--data DIR` reads back: `00000.png`, `00001.png`, ... (a paired set's
+pairs side by side, A|B, as the released pix2pix sets are) and `attributes.csv`
 (one row per file, one column per attribute, values by name, as CelebA's attribute list is one
 row per file), so a user can see what a faces folder looks like, train on it, or judge a model
 with their own tools.
@@ -49,6 +50,9 @@ def export_folder(
 
     def write(i: int) -> None:
         a = np.asarray(ds.x[i])
+        if ds.pair_names is not None:  # A|B side by side, the layout --data reads back
+            c = a.shape[0] // 2
+            a = np.concatenate([a[:c], a[c:]], axis=2)
         img = Image.fromarray(a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0))
         img.save(out / names[i])
 

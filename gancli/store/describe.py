@@ -220,7 +220,18 @@ def summarize(path: Path) -> dict[str, Any]:
         "metrics": key_metrics(results),
         "concepts": concept_names(path),
         "train": config.get("train") or {},
+        "translation": config.get("translation"),
     }
+
+
+def translates(summary: dict[str, Any]) -> str | None:
+    """What a translation model (pix2pix) maps, e.g. 'edges -> faces (AtoB), 32x32'; None for
+    a model that draws from noise."""
+    info = summary.get("translation")
+    if not info:
+        return None
+    ways = "; ".join(f"{a} -> {b} ({way})" for way, (a, b) in info["directions"].items())
+    return f"{ways}, trained at {info['image_size']}x{info['image_size']}"
 
 
 def human_bytes(n: int) -> str:
@@ -262,7 +273,8 @@ def summary_lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
     text = f"{latent['prior']} prior, {latent['z_dim']} dimensions"
     if codes:
         text += f" + codes {codes} ({latent['size']} in all)"
-    out.append(("latent", text))
+    maps = translates(summary)
+    out.append(("translates", maps) if maps else ("latent", text))
     out.append(("steps", f"{summary['steps']:,}"))
     train = []
     if hyper.get("optimizer"):

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from gancli.store.describe import number
+from gancli.store.describe import number, translates
 from gancli.store.files import MODEL_FILE, SAMPLES_FILE
 
 MARKER = (
@@ -20,6 +20,7 @@ MARKER = (
     "delete this line to keep your own edits -->"
 )
 PIPELINE_TAG = "unconditional-image-generation"
+TRANSLATION_TAG = "image-to-image"
 _FRONT = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 # the options of `gan train` that rebuild a run, in the order the command shows them
 _TRAIN_FLAGS = (
@@ -68,7 +69,7 @@ def front_matter(summary: dict[str, Any]) -> dict[str, Any]:
         "tags": list(dict.fromkeys(["gan", summary["variant"], "gancli"])),
     }
     if image:
-        meta["pipeline_tag"] = PIPELINE_TAG
+        meta["pipeline_tag"] = TRANSLATION_TAG if summary.get("translation") else PIPELINE_TAG
     if summary["data"].get("name"):
         meta["datasets"] = [str(summary["data"]["name"])]
     if summary["metrics"]:
@@ -136,6 +137,7 @@ def render(
     if kind == "points":
         shape = f"{shape}-D"
     where = f"hf://{repo_id}" if repo_id else name
+    maps = translates(summary)
     lines = [
         MARKER,
         "",
@@ -143,17 +145,25 @@ def render(
         "",
         f"A generative adversarial network (`gan train {summary['variant']}`) trained with "
         f"[gancli](https://pypi.org/project/gancli/) on **{data.get('name')}** "
-        f"({shape} {kind}) for {summary['steps']:,} steps.",
+        f"({shape} {kind}) for {summary['steps']:,} steps"
+        + (f": it translates {maps}." if maps else "."),
         "",
     ]
     if samples:
-        lines += [f"![samples from the EMA generator]({SAMPLES_FILE})", ""]
+        alt = "inputs, translations and targets" if maps else "samples from the EMA generator"
+        lines += [f"![{alt}]({SAMPLES_FILE})", ""]
+    use = (
+        [f"gan translate {where} input.png -o output.png", f"gan translate {where} inputs/ "
+         "--out-dir outputs/"]
+        if maps
+        else [f"gan sample {where} -n 64 -o grid.png"]
+    )  # fmt: skip
     lines += [
         "## Use it",
         "",
         "```bash",
         "pip install gancli",
-        f"gan sample {where} -n 64 -o grid.png",
+        *use,
         f"gan info {where}",
         "```",
         "",
@@ -168,8 +178,13 @@ def render(
             f'model = load_model(hf_hub_download("{repo_id}", "{MODEL_FILE}"))',
             "```",
             "",
-            "`model.sample(model.variant.sample_z(16))` then draws 16 samples "
-            + ("(N, C, H, W) in [-1, 1]." if kind == "images" else "(N, 2)."),
+            (
+                "`model.sample(x)` then translates a batch x of images (N, C, H, W) in [-1, 1]; "
+                "`gancli.api.translate` does files and folders."
+                if maps
+                else "`model.sample(model.variant.sample_z(16))` then draws 16 samples "
+                + ("(N, C, H, W) in [-1, 1]." if kind == "images" else "(N, 2).")
+            ),
             "",
         ]
     latent = summary["latent"]
@@ -184,7 +199,9 @@ def render(
             f"{data.get('name')}, {shape}"
             + (f", {data['classes']} classes" if data["classes"] else ""),
         ),
-        (
+        ("translates", maps)
+        if maps
+        else (
             "latent",
             f"{latent['prior']} prior, {latent['z_dim']} dimensions"
             + (f" + codes {codes}" if codes else ""),

@@ -50,6 +50,20 @@ def test_side_by_side_files_are_split_in_the_middle(tmp_path):
     assert load_data(root, image_size=16).x.shape[1] == 3
 
 
+def test_a_paired_set_exports_side_by_side_and_reads_back_the_same(tmp_path):
+    from gancli.data.export import export_folder
+
+    root = tmp_path / "sbs"
+    root.mkdir()
+    for i in range(3):
+        Image.fromarray(np.concatenate([_img(i), _img(20 + i)], 1)).save(root / f"{i}.png")
+    ds = load_data(root, image_size=16, paired=True)
+    assert export_folder(ds, tmp_path / "out") == 3
+    assert Image.open(tmp_path / "out" / "00000.png").size == (32, 16)  # A|B
+    back = load_data(tmp_path / "out", image_size=16, paired=True)
+    assert np.array_equal(back.x.numpy(), ds.x.numpy())
+
+
 def test_bad_pairs_say_what_is_wrong(tmp_path):
     (tmp_path / "ab" / "A").mkdir(parents=True)
     (tmp_path / "ab" / "B").mkdir()

@@ -1,0 +1,68 @@
+"""`gan translate CKPT INPUT...`: apply a translation model (pix2pix) to images, a folder or
+stdin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gancli.api.translate import TranslateOptions
+from gancli.cli._common import CkptArg, JsonOpt, shows_progress
+from gancli.cli._flags import with_options
+from gancli.cli._output import Output
+from gancli.errors import GanError
+
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Image files, one folder of images, or '-' for an image on stdin.",
+        show_default=False,
+    ),
+]
+
+
+@shows_progress
+@with_options(TranslateOptions)
+def translate(
+    ckpt: CkptArg, inputs: InputsArg, opts: TranslateOptions, json: JsonOpt = False
+) -> None:
+    """Translate images with a trained translation model (gan train pix2pix).
+
+    Inputs of any size and mode are converted to the model's channels, scaled so the shorter
+    side is the training size and centre-cropped, as the training data was; --keep-size runs
+    the model on the whole image instead. The model's dropout is its noise: --seed fixes it.
+
+    Examples:
+
+        gan translate runs/edges-pix2pix sketch.png -o face.png
+
+        gan translate runs/edges-pix2pix sketches/ --out-dir faces/ --side-by-side
+
+        cat sketch.png | gan translate runs/edges-pix2pix - -o - > face.png"""
+    from gancli.api.translate import translate as run
+
+    if json and opts.output == "-":
+        raise GanError("--json and -o - both want stdout; pick one")
+    result = run(ckpt, inputs, opts)
+    doc = {
+        "checkpoint": result.checkpoint,
+        "direction": result.direction,
+        "from": result.source,
+        "to": result.target,
+        "n": result.n,
+        "outputs": result.outputs,
+        "skipped": result.skipped,
+    }
+    out = Output(json)
+    if result.skipped:
+        out.note(
+            f"skipped {len(result.skipped)} unreadable file(s): {', '.join(result.skipped[:5])}"
+        )
+    message = (
+        None
+        if opts.output == "-"
+        else f"translated {result.n} image(s) {result.source} -> {result.target} into "
+        f"{', '.join(result.outputs)}"
+    )
+    out.done(doc, message)
