@@ -32,7 +32,13 @@ from gancli.engine.device import (
 )
 from gancli.engine.distributed import Distributed, derived_seed
 from gancli.engine.model import Model, build_model, load_model
-from gancli.engine.options import DEFAULT_STEPS, TrainOptions, check_options
+from gancli.engine.options import (
+    DEFAULT_STEPS,
+    MAX_ROLLBACKS,
+    ROLLBACK_LR,
+    TrainOptions,
+    check_options,
+)
 from gancli.engine.progress import Clock, Reporter
 from gancli.errors import GanError, Interrupted
 from gancli.latent.draw import seed_classes
@@ -57,6 +63,10 @@ TRANSLATION_GRID = 16  # pairs in a translation model's grid
 
 class NonFinite(GanError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class Unhealthy(GanError):
+    """The health monitor stopped the run (--on-collapse stop); the run is saved."""
 
 
 def make_optimizer(hyper: Any, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
@@ -229,6 +239,10 @@ class Trainer:
                     TrainOptions, key, None
                 ):
                     setattr(saved, key, getattr(opts, key))
+            # how the run is watched is this command's, not the run's: a run stopped by
+            # --on-collapse stop goes on without it unless it is given again
+            for key in ("health", "on_collapse", "rollback"):
+                setattr(saved, key, getattr(opts, key))
             saved.resume = opts.resume
             saved.out = str(resume_ckpt.path.parent)
             self.opts = opts = saved
@@ -343,6 +357,13 @@ class Trainer:
             from gancli.engine.watch import Watch
 
             self.watch = Watch(self.data, opts.eval_metrics, opts.eval_samples, seed=0)
+        self.health = None
+        if opts.health:
+            from gancli.engine.health import HealthMonitor, watches
+
+            if watches(self.variant):
+                self.health = HealthMonitor(self.variant, self.data, opts.log_every, seed=opts.seed)
+        self.rollbacks = 0
         if resume_ckpt is not None:
             self._restore(resume_ckpt.path.parent / STATE_FILE, resume_ckpt.step)
             if self.step > self.total:
@@ -404,6 +425,7 @@ class Trainer:
                 match_layouts(opt)
         if "scaler" in state:
             self.scaler.load_state_dict(state["scaler"])
+        self.rollbacks = int(state.get("rollbacks", 0))
         self.batcher.load_state_dict(state["batcher"])
         # Rank r continues its own saved noise stream; a rank the saved run did not have (it
         # ran with fewer processes) starts one derived from the seed, its rank and the step.
@@ -437,6 +459,7 @@ class Trainer:
             "opt_g": self.opt_g.state_dict(),
             "batcher": self.batcher.state_dict(),
             "rng": rngs[0],
+            "rollbacks": self.rollbacks,
         }
         if self.opt_d is not None:
             state["opt_d"] = self.opt_d.state_dict()
@@ -499,6 +522,75 @@ class Trainer:
         metrics.flush()
         rep.event("eval", **{k: v for k, v in record.items() if k != "event"})
 
+    # ---- the health monitor (gancli.engine.health) -----------------------------------------
+
+    def _record_grad(self, role: str, params: list[torch.Tensor]) -> None:
+        assert self.health is not None
+        scale = float(self.scaler.get_scale()) if self.scaler.is_enabled() else 1.0
+        self.health.record_grad(role, params, scale)
+
+    def _check_health(self, record: dict[str, Any], real: Any, labels: Any) -> list[Any]:
+        """The monitor's signals into the step's record (and the states it holds); the states
+        newly raised."""
+        if self.health is None:
+            return []
+        findings = self.health.check(self.step, record, real, labels)
+        record["health"] = self.health.last
+        if self.health.active:
+            record["warnings"] = sorted(self.health.active)
+        return findings
+
+    def _act_on(self, findings: list[Any], rep: Any, metrics: Any) -> bool:
+        """Say each new state; stop on collapse (--on-collapse stop) or go back on divergence
+        (--rollback). True when the run went back to an earlier step."""
+        for f in findings:
+            if self.dist.is_main:
+                metrics.write(json.dumps({"event": "health", **f.to_dict()}) + "\n")
+                metrics.flush()
+            rep.event("health", **f.to_dict())
+        states = self.dist.from_main({f.state for f in findings})
+        if "divergence" in states and self._rollback(rep, "the health monitor saw divergence"):
+            return True
+        if "collapse" in states and self.opts.on_collapse == "stop":
+            path = self.save()
+            found = next(f for f in findings if f.state == "collapse")
+            raise Unhealthy(
+                f"stopped at step {self.step}: {found.message}; saved {path}; try: "
+                + "; ".join(found.remedies)
+                + f"; or go on with: gan train {self.variant.name} --resume {self.out}"
+            )
+        return False
+
+    def _rollback(self, rep: Any, why: str) -> bool:
+        """--rollback: back to the run's checkpoint with both learning rates lowered, said as a
+        "rollback" event; False when it may not (off, no checkpoint, or done MAX_ROLLBACKS
+        times)."""
+        path = self.out / MODEL_FILE
+        if not self.opts.rollback or self.rollbacks >= MAX_ROLLBACKS or not path.exists():
+            return False
+        count, at = self.rollbacks + 1, self.step
+        ckpt = read_checkpoint(path)
+        with torch.no_grad():
+            for name, t in self.model.tensors().items():
+                t.copy_(ckpt.tensors[name])
+        self._restore(self.out / STATE_FILE, ckpt.step)  # reads the count saved there
+        self.rollbacks = count
+        hyper = self.variant.hyper
+        lr_g, lr_d = hyper.lr_g * ROLLBACK_LR, hyper.lr_d * ROLLBACK_LR
+        # The variant's schedules (MomentumSchedule) start from hyper; checkpoints record it.
+        self.variant.hyper = hyper.replace(lr_g=lr_g, lr_d=lr_d)
+        self.model.config["hyper"].update(lr_g=lr_g, lr_d=lr_d)
+        for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+        if self.health is not None:
+            self.health.reset()
+        rep.event(
+            "rollback", step=at, reason=why, lr_g=lr_g, lr_d=lr_d,
+            to_step=ckpt.step, count=count, max=MAX_ROLLBACKS,
+        )  # fmt: skip
+        return True
+
     def _stopping(self) -> bool:
         """A stop signal, as every rank agrees on it (one process: as this process saw it)."""
         if self.dist.enabled:
@@ -538,12 +630,18 @@ class Trainer:
                 **({"processes": dist.world} if dist.enabled else {}),
             )
             started = self.step
+            if opts.rollback and not (self.out / MODEL_FILE).exists():
+                self.save()  # --rollback needs a checkpoint to go back to from the start
             planned_at = self.step + PLAN_STEPS
             plan_clock = time.perf_counter()
             variant.nets.train()
             while self.step < self.total:
                 variant.adjust_optimizers(self.step, self.opt_g, self.opt_d)
                 logs: dict[str, torch.Tensor] = {}
+                # the health monitor reads gradient norms on the steps that end at a check only
+                measure = self.health is not None and self.health.measuring(
+                    self.step + 1, self.total
+                )
                 d_steps = variant.critic_steps(self.step) if self.opt_d is not None else 0
                 for _ in range(d_steps):
                     real, labels = self.batcher.next()
@@ -552,6 +650,8 @@ class Trainer:
                     self.opt_d.zero_grad(set_to_none=True)
                     self.scaler.scale(d_loss).backward()
                     dist.average_gradients(self.opt_d, share)
+                    if measure:
+                        self._record_grad("d", variant.d_parameters())
                     self.scaler.step(self.opt_d)
                     self.scaler.update()
                     variant.after_d_step()
@@ -569,6 +669,8 @@ class Trainer:
                 dist.average_gradients(
                     self.opt_g, share, buffers_of=variant.nets, stop=self._stop_signal is not None
                 )
+                if measure:
+                    self._record_grad("g", variant.g_parameters())
                 self.scaler.step(self.opt_g)
                 self.scaler.update()
                 self.model.ema.update(G, self.step)
@@ -598,6 +700,9 @@ class Trainer:
                         bad = ", ".join(
                             f"{k}={v}" for k, v in means.items() if not math.isfinite(v)
                         )
+                        if self._rollback(rep, f"non-finite losses ({bad})"):
+                            sums, count = {}, 0
+                            continue
                         kept = (
                             f"the last good checkpoint (step {last_good}) is kept in {self.out}"
                             if last_good is not None
@@ -616,11 +721,14 @@ class Trainer:
                             "img_per_s": clock.rate(),
                             "time": time.time(),
                         }
+                        findings = self._check_health(record, real, labels)
                         if dist.is_main:
                             metrics.write(json.dumps(record) + "\n")
                             metrics.flush()
                         rep.log(record)
                         sums, count = {}, 0
+                        if findings and self._act_on(findings, rep, metrics):
+                            continue
                 if stopping:
                     path = self.save()
                     raise Interrupted(

@@ -15,6 +15,9 @@ from gancli.optionspec import device_option, option, seed_option
 from gancli.store.files import SNAPSHOTS_DIR, TRAIN_LOG_FILE
 
 DEFAULT_STEPS = 5000
+ON_COLLAPSE = ("warn", "stop")
+MAX_ROLLBACKS = 3  # --rollback goes back at most this many times in one run
+ROLLBACK_LR = 0.5  # ... each time multiplying both learning rates by this
 
 
 _DATA_HELP = (
@@ -98,6 +101,21 @@ class TrainOptions:
         "translation, cutout, color (the paper's 100-shot setting uses all three), and "
         "rotation (up to 15 degrees; not in DiffAugment).",
     )
+    health: bool = option(
+        True,
+        "--health/--no-health",
+        help="Watch the run for mode collapse, D winning, oscillation and divergence at each "
+        "--log-every step, and say what to try (a warning and a JSON 'health' event).",
+    )
+    on_collapse: str = option(
+        "warn", help="When the health monitor sees mode collapse: warn, or stop (saving the run)."
+    )
+    rollback: bool = option(
+        False,
+        "--rollback",
+        help=f"On divergence (or a NaN), go back to the last good checkpoint with half the "
+        f"learning rates, at most {MAX_ROLLBACKS} times, instead of stopping.",
+    )
     precision: str = option(
         "auto", help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast."
     )
@@ -165,5 +183,9 @@ def check_options(opts: TrainOptions) -> None:
         from gancli.augment import parse_policy
 
         opts.augment = parse_policy(opts.augment) or None  # as saved and shown on model cards
+    if opts.on_collapse not in ON_COLLAPSE:
+        raise GanError(
+            f"--on-collapse must be one of: {', '.join(ON_COLLAPSE)}; got {opts.on_collapse!r}"
+        )
     if opts.ema_decay is not None and not 0.0 <= opts.ema_decay < 1.0:
         raise GanError(f"--ema-decay must be in [0, 1) (0: no averaging); got {opts.ema_decay}")

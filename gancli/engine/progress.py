@@ -62,6 +62,8 @@ class Reporter:
         elif self._progress is not None:
             losses = "  ".join(f"{k} {v:.3f}" for k, v in record.items() if k.endswith("loss"))
             desc = f"{losses}  {record.get('img_per_s', 0):.0f} img/s"
+            if record.get("warnings"):  # the health monitor's states, until they clear
+                desc += "  [yellow]! " + ", ".join(record["warnings"]) + "[/]"
             self._progress.update(self._task, completed=record["step"], description=desc)
 
     # The events a person at a terminal wants to read; JSON lines carry all of them.
@@ -72,6 +74,9 @@ class Reporter:
         "checkpoint": "step {step}: saved {path}",
         "eval": "step {step}: {values} ({features} features)",
         "best": "best {metric} {value:.4g} at step {step}: {checkpoint}",
+        "health": "[yellow]step {step}: {message}[/]; try: {tries}",
+        "rollback": "step {step}: {reason}; back to step {to_step} with lr G {lr_g:.3g}, "
+        "D {lr_d:.3g} (rollback {count} of {max})",
     }
 
     def event(self, name: str, **fields: Any) -> None:
@@ -105,6 +110,8 @@ def _shown(name: str, fields: dict[str, Any]) -> dict[str, Any]:
     if name == "eval":
         skip = ("step", "features")
         shown["values"] = ", ".join(f"{k} {v:.4g}" for k, v in fields.items() if k not in skip)
+    if name == "health":
+        shown["tries"] = "; ".join(fields.get("remedies") or [])
     if name == "plan":
         minutes = round(fields["projected_s"] / 60)
         shown["duration"] = (

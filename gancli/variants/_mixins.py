@@ -92,8 +92,11 @@ class WassersteinCritic:
 
     score = "the critic's value, high on real data (its Wasserstein potential)"
 
-    def realness(self, x: Any) -> Any:
-        return self.discriminator(x).float()
+    def realness(self, x: Any, labels: Any = None) -> Any:
+        return self.discriminator(x).float().reshape(len(x), -1)[:, 0]
+
+    def realness_threshold(self) -> float | None:
+        return None  # a critic's score has no decision point
 
     def critic_scores(self, real: Any) -> tuple[Any, Any, Any, Any]:
         """The critic's fp32 scores of a real batch and of as many fresh G samples, and the

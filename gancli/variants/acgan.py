@@ -63,6 +63,9 @@ class ACGAN(Conditional, Variant):
         accuracy = (cls_real.argmax(1) == labels).float().mean()
         return source + klass, {"d_class": klass, "d_accuracy": accuracy}
 
+    def predicted_classes(self, fake):
+        return self._scores(fake)[1].argmax(1)
+
     def g_loss(self, real, labels):
         src_fake, cls_fake = self._scores(
             self.generator(self.sample_z(real.shape[0]), self.onehot(labels))

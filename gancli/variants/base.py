@@ -265,9 +265,52 @@ class Variant:
 
         return diff_augment(x, self.hyper.augment)
 
-    def realness(self, x: Any) -> Any:
-        """D's score of each image (B,), differentiable in `x`; variants with a `score`."""
-        raise NotImplementedError
+    # ---- what the health monitor reads (gancli.engine.health) ------------------------------
+    # What to try, by health state; a variant lists its own first (`remedies`).
+    known_remedies: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def realness(self, x: Any, labels: Any = None) -> Any:
+        """D's score of each sample, higher for what D judges real (its logit by default)."""
+        return self.discriminator(x).float().reshape(len(x), -1)[:, 0]
+
+    def realness_threshold(self) -> float | None:
+        """The score at which D's decision flips (logit 0); None where D has no threshold of its
+        own (a critic, an energy): the monitor then uses the midpoint of the real and fake means."""
+        return 0.0
+
+    def predicted_classes(self, fake: Any) -> Any:
+        """The class D's classifier (or the categorical code Q) gives each fake; None if none."""
+        return None
+
+    def class_count(self) -> int:
+        return self.num_classes
+
+    @classmethod
+    def remedies(cls, state: str, spec: dict[str, Any] | None = None) -> list[str]:
+        """What to try when the health monitor names `state`: this variant's own, then the
+        general ones."""
+        images = (spec or {}).get("kind", "image") == "image"
+        general = {
+            "collapse": [
+                "gan train unrolled (Metz et al. 2017)",
+                "gan train wgan-gp (a gradient penalty)",
+                "a lower --lr-g",
+            ]
+            + (["--augment translation,cutout,color"] if images and cls.augmentable else []),
+            "d_winning": [
+                "a lower --lr-d or a higher --lr-g",
+                "--n-critic 1",
+                "gan train wgan-gp (a critic whose gradient does not vanish)",
+            ]
+            + (["--augment translation,cutout,color"] if images and cls.augmentable else []),
+            "oscillation": ["a lower --lr-g and --lr-d", "--betas 0.5,0.999", "more D steps"],
+            "divergence": ["a lower --lr", "--rollback", "--precision fp32"],
+        }
+        own = list(cls.known_remedies.get(state, ()))
+        itself = f"gan train {cls.name} "
+        return own + [
+            r for r in general.get(state, []) if r not in own and not r.startswith(itself)
+        ]
 
     def d_loss(self, real: Any, labels: Any) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError

@@ -100,6 +100,9 @@ class BEGAN(Variant):
         k = self.discriminator.k_t
         return real_loss - k * fake_loss, {"loss_real": real_loss, "loss_fake": fake_loss}
 
+    def realness_threshold(self):
+        return None
+
     def g_loss(self, real, labels):
         fake = self.generator(self.sample_z(real.shape[0]))
         loss = self._reconstruction(fake).mean()
@@ -116,7 +119,7 @@ class BEGAN(Variant):
 
     score = "minus D's L1 reconstruction loss: D reconstructs what it takes as real"
 
-    def realness(self, x: Any) -> Any:
+    def realness(self, x: Any, labels: Any = None) -> Any:
         recon, _ = self.discriminator.encode_decode(x)
         return -l1_loss(x, recon)
 

@@ -96,6 +96,9 @@ class CGAN(MomentumSchedule, Conditional, Variant):
         loss = scale * (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean())
         return loss, {"d_real": real_logit.mean(), "d_fake": fake_logit.mean()}
 
+    def realness(self, x, labels=None):
+        return self.discriminator(x, self.onehot(labels)).float().reshape(len(x), -1)[:, 0]
+
     def g_loss(self, real, labels):
         # Generated labels follow the data's class frequencies: those of the real batch.
         y = self.onehot(labels)

@@ -116,8 +116,8 @@ class EBGAN(Variant):
 
     score = "minus D's energy (its reconstruction error): low energy is real"
 
-    def realness(self, x: Any) -> Any:
-        return -self.discriminator(x).float()
+    def realness(self, x: Any, labels: Any = None) -> Any:
+        return -self.discriminator(x).float().reshape(len(x))  # low energy: judged real
 
     @property
     def margin(self) -> float:
@@ -134,6 +134,9 @@ class EBGAN(Variant):
         fake_energy = self.discriminator(self.augmented(fake))
         loss = real_energy.mean() + margin_loss(fake_energy, self.margin)
         return loss, {"energy_real": real_energy.mean(), "energy_fake": fake_energy.mean()}
+
+    def realness_threshold(self):
+        return None
 
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])

@@ -171,6 +171,9 @@ class FGAN(Variant):
         bound = variational_bound(v_real, v_fake, self.divergence)
         return -bound, {"bound": bound.detach(), "v_real": v_real.mean(), "v_fake": v_fake.mean()}
 
+    def realness_threshold(self):
+        return None  # V's scale depends on the divergence's output activation
+
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
         v_fake = self.discriminator(self.augmented(self.generator(z))).float()

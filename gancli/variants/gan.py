@@ -55,6 +55,9 @@ class GAN(MomentumSchedule, LogLoss, Variant):
     )
     toy_defaults = PACGAN_TOY.replace(extra={"g_loss": NONSATURATING})
     options = (G_LOSS,)
+    known_remedies = {
+        "d_winning": ("--g-loss nonsaturating, if the run uses minimax (section 3 of the paper)",)
+    }
     halve_d_cost = True  # AdversaryCost2: with SGD, the factor is part of D's effective rate
     reuse_fakes = False  # Algorithm 1 draws a fresh minibatch of noise for G's step
 

@@ -198,6 +198,17 @@ class InfoGAN(Variant):
             "d_fake": fake_logit.mean(),
         }
 
+    def _categorical(self) -> str | None:
+        return next((c["name"] for c in self.latent_codes if c["kind"] == "categorical"), None)
+
+    def predicted_classes(self, fake):
+        name = self._categorical()
+        return None if name is None else self.infer_codes(fake)[name].argmax(1)
+
+    def class_count(self) -> int:
+        sizes = [int(c["size"]) for c in self.latent_codes if c["kind"] == "categorical"]
+        return sizes[0] if sizes else 0
+
     def g_loss(self, real, labels):
         z = self.sample_z(real.shape[0])
         fake_logit, q = self.discriminator.logit_and_q(self.augmented(self.generator(z)))

@@ -61,6 +61,10 @@ class LSGAN(Variant):
         )
         return loss, {"d_real": real_score.mean().detach(), "d_fake": fake_score.mean().detach()}
 
+    def realness_threshold(self):
+        extra = self.hyper.extra
+        return 0.5 * (float(extra.get("a", 0.0)) + float(extra.get("b", 1.0)))
+
     def g_loss(self, real, labels):
         fake = self.generate(self.sample_z(real.shape[0]))
         fake_score = self.discriminator(self.augmented(fake)).float()

@@ -53,6 +53,7 @@ class Unrolled(LogLoss, Variant):
     `--g-loss` form at the look-ahead parameters (`g_loss` below)."""
 
     name = "unrolled"
+    known_remedies = {"collapse": ("a larger --unroll (the paper's toy runs use up to 10)",)}
     paper = "Metz et al. 2017, Unrolled Generative Adversarial Networks"
     summary = "G looks K discriminator updates ahead, differentiating through them."
     defaults = DCGAN.defaults.replace(

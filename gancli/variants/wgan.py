@@ -35,6 +35,10 @@ class WGAN(WassersteinCritic, Variant):
     long critic phases (`critic_steps`)."""
 
     name = "wgan"
+    known_remedies = {
+        "divergence": ("a smaller --clip",),
+        "oscillation": ("a smaller --clip", "gan train wgan-gp (the authors' fix for clipping)"),
+    }
     paper = "Arjovsky et al. 2017, Wasserstein GAN"
     summary = "Wasserstein critic kept Lipschitz by clipping its weights to [-0.01, 0.01]."
     defaults = Hyper(

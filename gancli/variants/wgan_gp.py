@@ -65,6 +65,7 @@ class WGANGP(WassersteinCritic, Variant):
     (`WassersteinCritic`) with the gradient penalty; no clipping, no long critic phases."""
 
     name = "wgan-gp"
+    known_remedies = {"divergence": ("a larger --gp-lambda",)}
     paper = "Gulrajani et al. 2017, Improved Training of Wasserstein GANs"
     summary = "Wasserstein critic with a gradient penalty at interpolates; no batch norm in D."
     defaults = Hyper(
