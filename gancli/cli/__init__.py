@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from gancli import __version__
-from gancli.cli import arithmetic, concept, data, evaluate, interpolate, project, sample, train
+from gancli.cli import (
+    arithmetic,
+    concept,
+    data,
+    evaluate,
+    interpolate,
+    project,
+    report,
+    sample,
+    train,
+)
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
 from gancli.cli._common import reflow_help
@@ -54,6 +64,7 @@ app.add_typer(concept.app, name="concept")
 app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
 app.command("info", cls=QuickHelpCommand)(info_command.info)
+app.command("report")(report.report)
 app.add_typer(zoo_command.app, name="zoo")
 app.add_typer(data.app, name="data")
 reflow_help(app)

@@ -556,7 +556,9 @@ class Trainer:
                 metrics.flush()
             rep.event("health", **f.to_dict())
         states = self.dist.from_main({f.state for f in findings})
-        if "divergence" in states and self._rollback(rep, "the health monitor saw divergence"):
+        if "divergence" in states and self._rollback(
+            rep, metrics, "the health monitor saw divergence"
+        ):
             return True
         if "collapse" in states and self.opts.on_collapse == "stop":
             path = self.save()
@@ -568,7 +570,7 @@ class Trainer:
             )
         return False
 
-    def _rollback(self, rep: Any, why: str) -> bool:
+    def _rollback(self, rep: Any, metrics: Any, why: str) -> bool:
         """--rollback: back to the run's checkpoint with both learning rates lowered, said as a
         "rollback" event; False when it may not (off, no checkpoint, or done MAX_ROLLBACKS
         times)."""
@@ -592,10 +594,14 @@ class Trainer:
                 group["lr"] = lr
         if self.health is not None:
             self.health.reset()
-        rep.event(
-            "rollback", step=at, reason=why, lr_g=lr_g, lr_d=lr_d,
-            to_step=ckpt.step, count=count, max=MAX_ROLLBACKS,
-        )  # fmt: skip
+        said = {
+            "step": at, "reason": why, "lr_g": lr_g, "lr_d": lr_d,
+            "to_step": ckpt.step, "count": count, "max": MAX_ROLLBACKS,
+        }  # fmt: skip
+        if self.dist.is_main:  # in the run's log too, for gan report
+            metrics.write(json.dumps({"event": "rollback", **said}) + "\n")
+            metrics.flush()
+        rep.event("rollback", **said)
         return True
 
     def _lrs(self) -> dict[str, float]:
@@ -711,7 +717,7 @@ class Trainer:
                         bad = ", ".join(
                             f"{k}={v}" for k, v in means.items() if not math.isfinite(v)
                         )
-                        if self._rollback(rep, f"non-finite losses ({bad})"):
+                        if self._rollback(rep, metrics, f"non-finite losses ({bad})"):
                             sums, count = {}, 0
                             continue
                         kept = (

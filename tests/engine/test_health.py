@@ -106,6 +106,8 @@ def test_rollback_goes_back_with_lower_lr_a_bounded_number_of_times(tmp_path):
         assert b["count"] == i and b["max"] == MAX_ROLLBACKS
         assert b["to_step"] < b["step"]
         assert math.isclose(b["lr_g"], 0.05 * ROLLBACK_LR**i)
+    log = (tmp_path / "run" / "metrics.jsonl").read_text()
+    assert log.count('"event": "rollback"') == len(backs)  # in the run's log too
     ckpt = read_checkpoint(tmp_path / "run")
     assert ckpt.step == 300
     assert math.isclose(ckpt.config["hyper"]["lr_g"], 0.05 * ROLLBACK_LR ** len(backs))
