@@ -17,6 +17,7 @@ from gancli.cli import (
     evaluate,
     interpolate,
     project,
+    report,
     sample,
     train,
     translate,
@@ -65,6 +66,7 @@ app.add_typer(concept.app, name="concept")
 app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
 app.command("info", cls=QuickHelpCommand)(info_command.info)
+app.command("report")(report.report)
 app.add_typer(zoo_command.app, name="zoo")
 app.add_typer(data.app, name="data")
 reflow_help(app)

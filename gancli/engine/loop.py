@@ -241,7 +241,7 @@ class Trainer:
                     setattr(saved, key, getattr(opts, key))
             # how the run is watched is this command's, not the run's: a run stopped by
             # --on-collapse stop goes on without it unless it is given again
-            for key in ("health", "on_collapse", "rollback"):
+            for key in ("health", "on_collapse", "rollback", "log"):
                 setattr(saved, key, getattr(opts, key))
             saved.resume = opts.resume
             saved.out = str(resume_ckpt.path.parent)
@@ -499,9 +499,16 @@ class Trainer:
             config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
             atomic_write(self.out / CONFIG_FILE, lambda tmp: Path(tmp).write_text(config_text))
         handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.tb = None
+        if self.opts.log == "tensorboard" and self.dist.is_main:
+            from gancli.engine.tblog import TensorBoardLog
+
+            self.tb = TensorBoardLog(self.out, self.step, self.model.config)
         try:
             return self._loop()
         finally:
+            if self.tb is not None:
+                self.tb.close()
             # A process of a multi-process run keeps catching signals while it winds down: when
             # all stop together (a signal, a NaN), the first to exit makes torchrun send SIGTERM
             # to the others, and rank 0 must still get to say why.
@@ -549,7 +556,9 @@ class Trainer:
                 metrics.flush()
             rep.event("health", **f.to_dict())
         states = self.dist.from_main({f.state for f in findings})
-        if "divergence" in states and self._rollback(rep, "the health monitor saw divergence"):
+        if "divergence" in states and self._rollback(
+            rep, metrics, "the health monitor saw divergence"
+        ):
             return True
         if "collapse" in states and self.opts.on_collapse == "stop":
             path = self.save()
@@ -561,7 +570,7 @@ class Trainer:
             )
         return False
 
-    def _rollback(self, rep: Any, why: str) -> bool:
+    def _rollback(self, rep: Any, metrics: Any, why: str) -> bool:
         """--rollback: back to the run's checkpoint with both learning rates lowered, said as a
         "rollback" event; False when it may not (off, no checkpoint, or done MAX_ROLLBACKS
         times)."""
@@ -585,11 +594,19 @@ class Trainer:
                 group["lr"] = lr
         if self.health is not None:
             self.health.reset()
-        rep.event(
-            "rollback", step=at, reason=why, lr_g=lr_g, lr_d=lr_d,
-            to_step=ckpt.step, count=count, max=MAX_ROLLBACKS,
-        )  # fmt: skip
+        said = {
+            "step": at, "reason": why, "lr_g": lr_g, "lr_d": lr_d,
+            "to_step": ckpt.step, "count": count, "max": MAX_ROLLBACKS,
+        }  # fmt: skip
+        if self.dist.is_main:  # in the run's log too, for gan report
+            metrics.write(json.dumps({"event": "rollback", **said}) + "\n")
+            metrics.flush()
+        rep.event("rollback", **said)
         return True
+
+    def _lrs(self) -> dict[str, float]:
+        opts = (("g", self.opt_g), ("d", self.opt_d))
+        return {k: float(o.param_groups[0]["lr"]) for k, o in opts if o is not None}
 
     def _stopping(self) -> bool:
         """A stop signal, as every rank agrees on it (one process: as this process saw it)."""
@@ -700,7 +717,7 @@ class Trainer:
                         bad = ", ".join(
                             f"{k}={v}" for k, v in means.items() if not math.isfinite(v)
                         )
-                        if self._rollback(rep, f"non-finite losses ({bad})"):
+                        if self._rollback(rep, metrics, f"non-finite losses ({bad})"):
                             sums, count = {}, 0
                             continue
                         kept = (
@@ -726,6 +743,8 @@ class Trainer:
                             metrics.write(json.dumps(record) + "\n")
                             metrics.flush()
                         rep.log(record)
+                        if self.tb is not None:
+                            self.tb.scalars(record, self._lrs())
                         sums, count = {}, 0
                         if findings and self._act_on(findings, rep, metrics):
                             continue
@@ -736,7 +755,10 @@ class Trainer:
                         f"continue with: gan train {self.variant.name} --resume {self.out}"
                     )
                 if (self.step % opts.sample_every == 0 or done) and dist.is_main:
-                    rep.event("samples", path=str(self.save_grid()))
+                    grid = self.save_grid()
+                    rep.event("samples", path=str(grid))
+                    if self.tb is not None:
+                        self.tb.image(self.step, grid)
                 due_eval = self.watch is not None and (self.step % opts.eval_every == 0 or done)
                 # an evaluated step is kept, so that the best one can be gone back to
                 keep = due_eval or (bool(opts.keep_every) and self.step % opts.keep_every == 0)

@@ -116,6 +116,13 @@ class TrainOptions:
         help=f"On divergence (or a NaN), go back to the last good checkpoint with half the "
         f"learning rates, at most {MAX_ROLLBACKS} times, instead of stopping.",
     )
+    log: str | None = option(
+        None,
+        "--log",
+        help="tensorboard: also write TensorBoard curves (losses, the health monitor's signals, "
+        "lr, img/s), sample grids and the run's options into RUN/tensorboard (an optional "
+        "extra: pip install 'gancli[tensorboard]').",
+    )
     precision: str = option(
         "auto", help="auto, fp32, bf16 or fp16; auto picks bf16 where the hardware runs it fast."
     )
@@ -183,6 +190,9 @@ def check_options(opts: TrainOptions) -> None:
         from gancli.augment import parse_policy
 
         opts.augment = parse_policy(opts.augment) or None  # as saved and shown on model cards
+    from gancli.engine.tblog import check_log
+
+    check_log(opts.log)
     if opts.on_collapse not in ON_COLLAPSE:
         raise GanError(
             f"--on-collapse must be one of: {', '.join(ON_COLLAPSE)}; got {opts.on_collapse!r}"

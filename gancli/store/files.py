@@ -27,6 +27,7 @@ CONFIG_FILE = "config.json"
 TRAIN_LOG_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
 SNAPSHOTS_DIR = "snapshots"
+TENSORBOARD_DIR = "tensorboard"  # --log tensorboard's event files
 CONCEPTS_FILE = "concepts.safetensors"
 RESULTS_FILE = "metrics.json"
 MEMORISATION_FILE = "memorisation.png"

@@ -106,6 +106,8 @@ def test_rollback_goes_back_with_lower_lr_a_bounded_number_of_times(tmp_path):
         assert b["count"] == i and b["max"] == MAX_ROLLBACKS
         assert b["to_step"] < b["step"]
         assert math.isclose(b["lr_g"], 0.05 * ROLLBACK_LR**i)
+    log = (tmp_path / "run" / "metrics.jsonl").read_text()
+    assert log.count('"event": "rollback"') == len(backs)  # in the run's log too
     ckpt = read_checkpoint(tmp_path / "run")
     assert ckpt.step == 300
     assert math.isclose(ckpt.config["hyper"]["lr_g"], 0.05 * ROLLBACK_LR ** len(backs))
@@ -154,3 +156,33 @@ def test_collapse_needs_patience_and_clears():
     early = monitor.conditions(10, collapsed)
     assert early["collapse"] is None
     assert monitor.conditions(10, {**healthy, "d_loss": float("nan")})["divergence"]
+
+
+def test_remedies_put_the_variant_s_own_first_and_never_suggest_itself():
+    from gancli import variants
+
+    gan = variants.get("gan").remedies("d_winning", {"kind": "points"})
+    assert gan[0].startswith("--g-loss nonsaturating")
+    assert not any("--augment" in r for r in gan)  # no augmentation for 2-D points
+    assert any("--augment" in r for r in variants.get("dcgan").remedies("collapse", {}))
+    unrolled = variants.get("unrolled").remedies("collapse", {})
+    assert unrolled[0].startswith("a larger --unroll")
+    assert not any(r.startswith("gan train unrolled") for r in unrolled)
+
+
+def test_d_winning_is_called_only_where_d_decides():
+    """A logit has a decision point; a critic's midpoint splits real from fake in healthy runs
+    too, so WGAN-style variants are never told D is winning."""
+    monitor = HealthMonitor.__new__(HealthMonitor)
+    monitor.variant, monitor.thresholds = _Variant(), THRESHOLDS
+    monitor.history, monitor.active, monitor.streak = [], set(), {}
+    pinned = {"diversity": 1.0, "acc_real": 1.0, "acc_fake": 0.99}
+    assert monitor.conditions(THRESHOLDS.warmup, pinned)["d_winning"]
+
+    class Critic(_Variant):
+        @staticmethod
+        def realness_threshold():
+            return None
+
+    monitor.variant = Critic()
+    assert monitor.conditions(THRESHOLDS.warmup, pinned)["d_winning"] is None
