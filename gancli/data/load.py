@@ -65,23 +65,14 @@ def load_data(
     text = DEFAULT_SOURCE if source is None else os.fspath(source)
     image_size, channels = _check_options(image_size, channels)
     kind, target = resolve_source(text)
-    if kind == "folder" and paired:
-        from gancli.data.pairs import load_pair_folder
-
-        assert isinstance(target, Path)
-        return load_pair_folder(
-            target,
-            image_size=image_size,
-            channels=channels,
-            cache_dir=cache_dir,
-            source=text,
-            progress=progress,
-        )
     if kind == "folder":
-        from gancli.data.folder import load_folder
+        if paired:
+            from gancli.data.pairs import load_pair_folder as read_folder
+        else:
+            from gancli.data.folder import load_folder as read_folder
 
         assert isinstance(target, Path)
-        return load_folder(
+        return read_folder(
             target,
             image_size=image_size,
             channels=channels,
