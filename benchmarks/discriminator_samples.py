@@ -68,19 +68,24 @@ def evaluate_fake(npy: Path, n: int) -> dict[str, float]:
     return {r["metric"]: r["value"] for r in doc["results"]}
 
 
-def real_score(run: Path, n: int) -> float:
-    """D's mean score of n real shapes (D in eval mode, as the ascent scores)."""
+def real_images(n: int):
+    """n real shapes (a fixed draw), float (N, C, H, W) in [-1, 1]."""
     import numpy as np
     import torch
 
-    from gancli.api.ascend import ascend
     from gancli.data import load_data
-    from gancli.engine.model import load_model
 
     data = load_data("shapes")
     pick = np.random.default_rng(0).permutation(len(data.x))[:n]
-    x = data.x[torch.from_numpy(pick)].float() / 127.5 - 1
-    got = ascend(load_model(run), x, steps=0, step_size=1.0)
+    return data.x[torch.from_numpy(pick)].float() / 127.5 - 1
+
+
+def real_score(run: Path, n: int) -> float:
+    """D's mean score of n real shapes (D in eval mode, as the ascent scores)."""
+    from gancli.api.ascend import ascend
+    from gancli.engine.model import load_model
+
+    got = ascend(load_model(run), real_images(n), steps=0, step_size=1.0)
     return sum(got.start_score) / n
 
 
@@ -118,31 +123,84 @@ def grid_of_16(npy: Path, png: Path) -> None:
     grid(to_uint8_images(torch.from_numpy(np.load(npy)[:16])), 4).save(png)
 
 
+def spread(x) -> tuple[float, float]:
+    """(diversity, coloured share) of images (N, C, H, W) in [-1, 1]: the mean RMS pixel
+    distance in [0, 1] between two different images of the set (0 when every image is the
+    same), and the share of pixels with a channel above 0.5 (the shapes are saturated colours
+    on black)."""
+    import numpy as np
+
+    v = ((np.asarray(x, dtype=np.float64) + 1) / 2).reshape(len(x), -1)
+    sq = (v**2).sum(1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * v @ v.T, 0) / v.shape[1]
+    n = len(v)
+    diversity = float(np.sqrt(d2)[~np.eye(n, dtype=bool)].mean())
+    coloured = float((v.reshape(x.shape).max(1) > 0.5).mean())
+    return diversity, coloured
+
+
+def sampled(run: Path, extra: list[str], n: int, npy: Path) -> dict | None:
+    """`gan sample` into npy (kept, with its --json reply beside it, for a rerun); D's score."""
+    reply = npy.with_suffix(".json")
+    if not (npy.exists() and reply.exists()):
+        doc = json.loads(gan("sample", str(run), *extra, "-n", str(n), "-o", str(npy), "--json"))
+        reply.write_text(json.dumps(doc))
+    return json.loads(reply.read_text()).get("discriminator_score")
+
+
 def measure(name: str, run: Path, args: argparse.Namespace, work: Path) -> tuple[list, list]:
+    import numpy as np
+
     rows, grids = [], []
     start = work / f"{name}_noise.png"
     noise_grid(run, start)
     grids.append(start)
     for slug, caption, extra in ways(args):
         npy, png = work / f"{name}_{slug}.npy", work / f"{name}_{slug}.png"
-        doc = json.loads(
-            gan("sample", str(run), *extra, "-n", str(args.n), "-o", str(npy), "--json")
-        )
+        score = sampled(run, extra, args.n, npy)
         grid_of_16(npy, png)
         grids.append(png)
         res = evaluate_fake(npy, args.n)
-        score = doc.get("discriminator_score")
+        diversity, coloured = spread(np.load(npy))
         rows.append(
             [
                 name, caption,
                 f"{score['start']:.4f} -> {score['end']:.4f}" if score else "-",
-                f"{res['fid']:.2f}", f"{res['kid'] * 1000:.2f}",
+                f"{res['fid']:.2f}", f"{res['kid'] * 1000:.2f}", f"{diversity:.3f}",
+                f"{coloured:.1%}",
             ]
         )  # fmt: skip
         print(*rows[-1], sep="  |  ", flush=True)
     rows[0][2] = rows[-1][2].split(" ->")[0]  # G's samples: where the climb from them starts
-    rows.append([name, "real shapes", f"{real_score(run, args.n):.4f}", "-", "-"])
+    diversity, coloured = spread(real_images(args.n))
+    rows.append(
+        [
+            name, "real shapes", f"{real_score(run, args.n):.4f}", "-", "-", f"{diversity:.3f}",
+            f"{coloured:.1%}",
+        ]
+    )  # fmt: skip
     return rows, grids
+
+
+def reading(table: list[list[str]]) -> str:
+    """What the numbers say, worded from them: does D's climb pass the real shapes' score,
+    and what happens to the variety of the images."""
+    out = []
+    for name in ("BEGAN", "EBGAN"):
+        rows = {r[1]: r for r in table if r[0] == name}
+        real = float(rows["real shapes"][2])
+        noise = rows["D from noise"]
+        end = float(noise[2].split("-> ")[1])
+        g_div, d_div = float(rows["G's samples"][5]), float(noise[5])
+        real_div = float(rows["real shapes"][5])
+        out.append(
+            f"{name}: from noise, D's score climbs to {end:.4f}, "
+            f"{'above' if end > real else 'below'} its score of real shapes ({real:.4f}); "
+            f"the climbed images have a diversity of {d_div:.3f} against {g_div:.3f} for G's "
+            f"samples and {real_div:.3f} for real shapes, and {noise[6]} coloured pixels "
+            f"(real: {rows['real shapes'][6]})."
+        )
+    return " ".join(out)
 
 
 def main() -> None:
@@ -173,7 +231,10 @@ def main() -> None:
         rows_of_grids.append(row_png)
     where = IMAGES if not args.quick else work
     stack(rows_of_grids, where / "discriminator_samples.png")
-    headers = ["model", "images", "D's mean score (start -> end)", "FID", "KID x1000"]
+    headers = [
+        "model", "images", "D's mean score (start -> end)", "FID", "KID x1000", "diversity",
+        "coloured pixels",
+    ]  # fmt: skip
     print(text_table(headers, table))
     if args.quick:
         return
@@ -193,6 +254,9 @@ Langevin-style column) or from G's samples (`--d-start generator`). For each set
 shapes from `gan evaluate --fake X.npy --data shapes -n {args.n} -m fid,kid --features classifier`
 (classifier features, offline; {args.n} samples, so the FIDs carry the small-sample bias and
 compare only with each other). The real shapes' row is D's mean score of {args.n} of them.
+Diversity: the mean RMS distance (pixels in [0, 1]) between two different images of the set;
+0 when D makes one image whatever the start. Coloured pixels: the share of pixels with a
+channel above 0.5 (the shapes are saturated colours on black).
 
 {markdown_table(headers, table)}
 
@@ -200,6 +264,10 @@ compare only with each other). The real shapes' row is D's mean score of {args.n
 
 Each row: the noise the climb starts from (seeds 0-15), G's samples, D's climb from that noise
 (plain, then with noise added each step), and D's climb from G's samples.
+
+{reading(table)} A higher score than real data's means D's climb finds images its
+auto-encoder reconstructs better than the data it was trained on: D scores how easy an image is
+to reconstruct, which is not how much it looks like a shape.
 """
     write_section(REPO / "docs" / "benchmarks.md", SECTION, body, after="began_convergence")
     print("wrote docs/benchmarks.md section", SECTION)
