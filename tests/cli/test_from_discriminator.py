@@ -27,7 +27,7 @@ def gan(*args):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("ascend")
     out = {}
-    for name in ("ebgan", "began", "wgan-gp", "dcgan", "vae"):
+    for name in ("ebgan", "began", "wgan", "wgan-gp", "dcgan", "vae"):
         out[name] = root / name
         Trainer(tiny_options(out[name], name, steps=3), quiet=True).run()
     return out
@@ -41,8 +41,8 @@ def test_the_scoring_variants():
 # exactly: they already sit at D's optimum, and there is nothing left to climb from there.)
 @pytest.mark.parametrize(
     ("name", "start"),
-    [("ebgan", "noise"), ("began", "noise"), ("began", "generator"), ("wgan-gp", "noise"),
-     ("wgan-gp", "generator")],
+    [("ebgan", "noise"), ("began", "noise"), ("began", "generator"), ("wgan", "noise"),
+     ("wgan", "generator"), ("wgan-gp", "noise"), ("wgan-gp", "generator")],
 )  # fmt: skip
 def test_the_ascent_raises_ds_score(runs, tmp_path, name, start):
     r = gan(

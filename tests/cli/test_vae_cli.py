@@ -77,3 +77,7 @@ def test_resume_and_discriminator_flags(vae_run):
     assert '"step": 4' in r.stdout
     r = gan("train", "vae", "--lr-d", "0.001", "--steps", 1, "--out", vae_run.parent / "x")
     assert r.exit_code == 1 and "vae has no discriminator: --lr-d does not apply" in r.output
+    r = gan("train", "vae", "--n-critic", 5, "--steps", 1, "--out", vae_run.parent / "y")
+    assert r.exit_code == 1 and "vae has no discriminator: --n-critic does not apply" in r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert not (vae_run.parent / "y").exists()

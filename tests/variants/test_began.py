@@ -7,7 +7,9 @@ import json
 
 import pytest
 import torch
+from typer.testing import CliRunner
 
+from gancli.cli import app
 from gancli.engine.loop import Trainer
 from gancli.engine.model import load_model
 from gancli.errors import GanError
@@ -34,6 +36,12 @@ def test_k_moves_towards_the_equilibrium_and_stays_in_0_1():
     assert float(next_k(k, torch.tensor(1.0), torch.tensor(0.5), 0.5, 0.1)) == 0.5  # balanced
     assert float(next_k(torch.tensor(0.0), torch.tensor(0.0), torch.tensor(9.0), 0.5, 1.0)) == 0.0
     assert float(next_k(torch.tensor(1.0), torch.tensor(9.0), torch.tensor(0.0), 0.5, 1.0)) == 1.0
+
+
+def test_train_help_names_the_paper_and_its_options():
+    r = CliRunner().invoke(app, ["train", "began", "--help"], env={"COLUMNS": "300"})
+    assert r.exit_code == 0
+    assert "Berthelot, Schumm & Metz 2017" in r.output and "--gamma" in r.output
 
 
 def test_the_papers_nets():
