@@ -470,7 +470,12 @@ class Trainer:
             state["scaler"] = self.scaler.state_dict()
         save_state(self.out / STATE_FILE, state)
         self.model.save(path, self.step)
+        self._write_config()  # the plain copy says what the checkpoint says (its step included)
         remember(path)
+
+    def _write_config(self) -> None:
+        text = json.dumps(self.model.config, indent=2, sort_keys=True)
+        atomic_write(self.out / CONFIG_FILE, lambda tmp: Path(tmp).write_text(text))
 
     def save_grid(self) -> Path:
         path = self.out / SAMPLES_DIR / grid_name(self.step)
@@ -496,8 +501,7 @@ class Trainer:
     def run(self) -> Path:
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
-            config_text = json.dumps(self.model.config, indent=2, sort_keys=True)
-            atomic_write(self.out / CONFIG_FILE, lambda tmp: Path(tmp).write_text(config_text))
+            self._write_config()
         handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         self.tb = None
         if self.opts.log == "tensorboard" and self.dist.is_main:

@@ -41,6 +41,14 @@ def test_resume_keeps_the_runs_options(tmp_path):
     assert t.variant.hyper.batch_size == 4 and t.step == 2 and t.total == 3
 
 
+def test_config_json_follows_the_checkpoint_after_a_resume(tmp_path):
+    run = tmp_path / "run"
+    Trainer(tiny_options(run, steps=2), quiet=True).run()
+    Trainer(tiny_options(None, steps=5, resume=str(run)), quiet=True).run()
+    plain = json.loads((run / "config.json").read_text())
+    assert plain["step"] == 5 == load_model(run).config["step"]
+
+
 def test_refuses_to_overwrite_a_run(tmp_path, tiny_run):
     from gancli.errors import GanError
 
