@@ -32,10 +32,14 @@ Named states (each needs its condition for `patience` checks in a row, after `wa
 except divergence, which is called at once) come from THRESHOLDS, chosen from measured runs:
 
     collapse     diversity below `diversity`, or (2-D toys) under `modes` of the modes reached
-    d_winning    D's accuracy at least `accuracy` on real and on fake (G's gradient is shown,
-                 not required: measured, it did not vanish when D won); only for variants
-                 whose D decides (a logit), not for a critic or an energy
-    oscillation  drift above `drift`
+    d_winning    D's accuracy at least `accuracy` on real and on fake while G's output has
+                 stopped moving (drift under `frozen`): G is no longer learning. Accuracy alone
+                 is not enough: a healthy DCGAN on faces keeps D at 100% while its samples
+                 improve (drift 0.25-0.45). G's gradient is shown, not required (measured, it
+                 did not vanish when D won). Only for variants whose D decides (a logit), not
+                 for a critic or an energy
+    oscillation  (2-D toys, where it was measured) drift above `drift`; an image G moves that
+                 much between checks while it learns
     divergence   a non-finite signal, a player's weights `weight_jump` times their norm at the
                  last check, or a gradient or loss `blowup` times its median over recent checks
 
@@ -60,7 +64,8 @@ from gancli.latent.draw import seed_classes
 STATES = ("collapse", "d_winning", "oscillation", "divergence")
 MESSAGES = {
     "collapse": "mode collapse: G's samples are far less diverse than the data ({why})",
-    "d_winning": "D is winning: it tells real from fake almost perfectly ({why})",
+    "d_winning": "D is winning: it tells real from fake almost perfectly and G has stopped "
+    "moving ({why})",
     "oscillation": "oscillation: G's samples keep jumping between checks ({why})",
     "divergence": "divergence: gradients or losses are blowing up ({why})",
 }
@@ -75,8 +80,9 @@ class Thresholds:
     patience: int = 3  # checks in a row a condition must hold
     diversity: float = 0.35  # collapse: diversity below this share of the data's ...
     modes: float = 0.5  # ... or (2-D toys) G reaching fewer than this share of the modes
-    accuracy: float = 0.95  # D winning: accuracy on real and on fake both at least this
-    drift: float = 0.3  # oscillation: G's output moving more than this between checks
+    accuracy: float = 0.95  # D winning: accuracy on real and on fake both at least this ...
+    frozen: float = 0.02  # ... and G's output moving less than this between checks
+    drift: float = 0.3  # oscillation (2-D toys): G's output moving more than this per check
     blowup: float = 20.0  # divergence: a gradient or |loss| this many times its recent median
     weight_jump: float = 1.5  # ... or a player's weight norm this many times the last check's
     history: int = 3  # checks of history a blow-up is measured against, at least ...
@@ -291,7 +297,8 @@ class HealthMonitor:
         # only where D decides (a logit): a critic's or an energy's midpoint splits real from
         # fake in a healthy run too
         decides = self.variant.realness_threshold() is not None
-        if decides and s["acc_real"] >= t.accuracy and s["acc_fake"] >= t.accuracy:
+        pinned = s["acc_real"] >= t.accuracy and s["acc_fake"] >= t.accuracy
+        if decides and pinned and s.get("drift", math.inf) < t.frozen:
             med_g = self._median("grad_g")
             grad = (
                 f"; G's gradient {s['grad_g']:.2g}, {s['grad_g'] / med_g:.2f}x its median"
@@ -299,9 +306,10 @@ class HealthMonitor:
                 else ""
             )
             out["d_winning"] = (
-                f"accuracy {s['acc_real']:.0%} on real, {s['acc_fake']:.0%} on fake{grad}"
+                f"accuracy {s['acc_real']:.0%} on real, {s['acc_fake']:.0%} on fake; G's "
+                f"samples moved {s['drift']:.3f} of the data's spread since the last check{grad}"
             )
-        if s.get("drift", 0.0) > t.drift:
+        if "modes" in s and s.get("drift", 0.0) > t.drift:
             out["oscillation"] = (
                 f"the centre of G's samples moved {s['drift']:.2f} of the data's spread"
             )
