@@ -3,6 +3,7 @@
     python benchmarks/health_monitor.py            # full run (about 10 min, one thread);
                                                    # writes docs/benchmarks.md
     python benchmarks/health_monitor.py --quick    # smoke run: one seed, few steps; prints only
+    python benchmarks/health_monitor.py --from-results --image-run RUN   # + a healthy image run
 
 Every run trains through the library as `gan train` does (`Trainer(TrainOptions(...)).run()`)
 with the monitor on at its defaults (`gancli.engine.health.THRESHOLDS`) and the default
@@ -21,6 +22,10 @@ Failing runs (FAILING), plain GAN on the toy nets at width 64, each made to fail
   divergence   both learning rates at 0.05
 A failing run is flagged when the state it was made to show is raised; the table gives the step
 of that first event, against the run's length.
+
+Healthy image runs (`--image-run RUN`, repeatable): a finished `gan train` run on images, its
+checks read from its metrics.jsonl and replayed under the defaults (the states depend on the
+signals alone); kept in RESULTS with the run's command, so --from-results redoes them.
 
 Cost: the seconds the monitor spent (its checks and the gradient norms it reads on the steps
 that end at a check, `HealthMonitor.seconds`) over the run's wall time, in the same run.
@@ -138,6 +143,7 @@ SWEEP: dict[str, tuple[str, tuple[float, ...], dict[str, float]]] = {
     "modes": ("collapse", (0.2, 0.3, 0.4, 0.5, 0.6), {"diversity": 0.0}),
     "diversity": ("collapse", (0.2, 0.35, 0.5, 0.7, 0.9), {"modes": 0.0}),
     "accuracy": ("d_winning", (0.8, 0.9, 0.95, 0.99), {}),
+    "frozen": ("d_winning", (0.005, 0.01, 0.02, 0.05, 0.1), {}),
     "drift": ("oscillation", (0.2, 0.3, 0.4, 0.6), {}),
     "weight_jump": ("divergence", (1.1, 1.25, 1.5, 2.0, 3.0), {}),
 }
@@ -290,11 +296,51 @@ def signal_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
         ["modes reached (share)", worst(h, modes, min), med(fc, modes), f"< {t.modes}"],
         ["D accuracy, the lower of real and fake", worst(h, acc, max), med(fd, acc),
          f">= {t.accuracy}"],
+        ["drift while D's accuracy is pinned (image runs: below)",
+         worst([c for c in h if acc(c) >= t.accuracy], lambda c: c.get("drift"), min),
+         med(fd, lambda c: c.get("drift")), f"< {t.frozen}"],
         ["drift (centre moved, share of the data's spread)", worst(h, lambda c: c.get("drift"), max),
          med(fc, lambda c: c.get("drift")), f"> {t.drift}"],
         ["weight growth per check (all steps)", worst(h_all, jump, max), worst(fv, jump, max),
          f"> {t.weight_jump}"],
     ]  # fmt: skip
+
+
+def image_run(run: Path) -> dict[str, Any]:
+    """A finished image run's checks (the `health` of its step records) and its command."""
+    checks = []
+    for line in (run / "metrics.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if "health" in record:
+            checks.append({"step": record["step"], **record["health"]})
+    config = json.loads((run / "config.json").read_text())
+    t = config.get("train", {})
+    command = f"gan train {config.get('variant')} --data {t.get('data')}"
+    for flag in ("width", "batch_size", "steps", "seed"):
+        if t.get(flag) is not None:
+            command += f" --{flag.replace('_', '-')} {t[flag]}"
+    return {"command": command, "checks": checks, "path": str(run)}
+
+
+def image_rows(images: list[dict[str, Any]]) -> list[list[str]]:
+    from gancli.engine.health import THRESHOLDS as t
+
+    rows = []
+    for r in images:
+        held = _held(r["checks"], t)
+        late = [c for c in r["checks"] if c["step"] >= t.warmup]
+        acc = [min(c["acc_real"], c["acc_fake"]) for c in late]
+        drift = [c["drift"] for c in late if "drift" in c]
+        div = [c["diversity"] for c in late]
+        events = sorted({st for _, st in replay(r["checks"], t)})
+        rows.append([
+            f"`{r['command']}`", str(len(held)), str(sum(not h for h in held)),
+            ", ".join(events) or "-",
+            f"{min(acc):.2f}-{max(acc):.2f}" if acc else "-",
+            f"{min(drift):.2f}-{max(drift):.2f}" if drift else "-",
+            f"{min(div):.2f}-{max(div):.2f}" if div else "-",
+        ])  # fmt: skip
+    return rows
 
 
 def report(result: dict[str, Any], command: str) -> tuple[str, list[tuple[str, str]]]:
@@ -305,6 +351,9 @@ def report(result: dict[str, Any], command: str) -> tuple[str, list[tuple[str, s
     swe = sweep_rows(runs)
     hea = healthy_rows(runs)
     sig = signal_rows(runs)
+    img = image_rows(result.get("image_runs", []))
+    img_h = ["healthy image run", "checks", "no alarm", "states raised",
+             "D accuracy after warm-up", "drift", "diversity"]  # fmt: skip
     checks = sum(int(r[2]) for r in hea)
     clean = sum(int(r[3]) for r in hea)
     cost = [100 * r["monitor_s"] / r["wall_s"] for r in runs if not r["expected"]]
@@ -336,6 +385,11 @@ Healthy runs: {clean} of {checks} checks without an alarm ({100 * clean / max(ch
 
 {markdown_table(hea_h, hea)}
 
+Healthy image runs, their recorded checks replayed under the defaults (the README's quick
+start among them: its faces improve from check to check while D's accuracy stays near 100%):
+
+{markdown_table(img_h, img) if img else "(none recorded)"}
+
 The monitor's cost, its seconds over the run's wall time in the same run: median
 {statistics.median(cost) if cost else 0:.2f}% (max {max(cost) if cost else 0:.2f}%).
 
@@ -356,7 +410,12 @@ exceptions: **diversity** stays at 0.35, below its toy range (0.7 and up flag al
 runs alone): on toys the modes criterion decides collapse, and diversity is the criterion for
 images, where no run was measured here and a healthy G's samples can be less diverse than
 the data; **oscillation** has no run made to show it: its threshold sits above the largest
-drift of any healthy check, and the collapsing runs, whose G hops between modes, raise it.
+drift of any healthy toy check, and the collapsing runs, whose G hops between modes, raise it.
+The image run above set two limits the toys could not: a DCGAN's D is right about nearly
+every image while its G still learns, and an image G's samples move 0.2-0.45 of the data's
+spread between checks while they improve. So **D winning** needs G's output to have stopped
+moving too (drift under `frozen`: the toy runs made to show it stay under 0.004, the learning
+image run above 0.2), and **oscillation** is called on 2-D toys only.
 
 {markdown_table(swe_h, swe)}
 """
@@ -369,6 +428,8 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="one seed, 200 steps; prints only")
     p.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     p.add_argument("--from-results", action="store_true", help="redo the tables from RESULTS")
+    p.add_argument("--image-run", type=Path, action="append", default=[],
+                   help="a finished healthy image run to replay (repeatable; kept in RESULTS)")  # fmt: skip
     a = p.parse_args()
     if a.from_results:
         result = json.loads(RESULTS.read_text())
@@ -379,7 +440,12 @@ def main() -> None:
         if not a.quick:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps(result))
+    if a.image_run:
+        result["image_runs"] = [image_run(r) for r in a.image_run]
+        if not a.quick:
+            RESULTS.write_text(json.dumps(result))
     command = "python benchmarks/health_monitor.py"
+    command += "".join(f" --image-run {r['path']}" for r in result.get("image_runs", []))
     body, tables = report(result, command)
     for name, table in tables:
         print(f"\n{name}\n{table}")
