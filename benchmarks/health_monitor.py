@@ -319,7 +319,8 @@ def image_run(run: Path) -> dict[str, Any]:
     for flag in ("width", "batch_size", "steps", "seed"):
         if t.get(flag) is not None:
             command += f" --{flag.replace('_', '-')} {t[flag]}"
-    return {"command": command, "checks": checks, "path": str(run)}
+    stopped = checks[-1]["step"] if checks and checks[-1]["step"] < t.get("steps", 0) else None
+    return {"command": command, "checks": checks, "path": str(run), "stopped": stopped}
 
 
 def image_rows(images: list[dict[str, Any]]) -> list[list[str]]:
@@ -334,7 +335,9 @@ def image_rows(images: list[dict[str, Any]]) -> list[list[str]]:
         div = [c["diversity"] for c in late]
         events = sorted({st for _, st in replay(r["checks"], t)})
         rows.append([
-            f"`{r['command']}`", str(len(held)), str(sum(not h for h in held)),
+            f"`{r['command']}`"
+            + (f" (stopped at step {r['stopped']:,})" if r.get("stopped") else ""),
+            str(len(held)), str(sum(not h for h in held)),
             ", ".join(events) or "-",
             f"{min(acc):.2f}-{max(acc):.2f}" if acc else "-",
             f"{min(drift):.2f}-{max(drift):.2f}" if drift else "-",
@@ -411,11 +414,12 @@ runs alone): on toys the modes criterion decides collapse, and diversity is the 
 images, where no run was measured here and a healthy G's samples can be less diverse than
 the data; **oscillation** has no run made to show it: its threshold sits above the largest
 drift of any healthy toy check, and the collapsing runs, whose G hops between modes, raise it.
-The image run above set two limits the toys could not: a DCGAN's D is right about nearly
-every image while its G still learns, and an image G's samples move 0.2-0.45 of the data's
-spread between checks while they improve. So **D winning** needs G's output to have stopped
+The image runs above set two limits the toys could not: a DCGAN's D is right about nearly
+every image at many checks while its G still learns, and an image G's samples move 0.04-0.09
+(digits) to 0.2-0.41 (faces) of the data's spread between checks while they improve, more than
+the toy oscillation threshold on faces. So **D winning** needs G's output to have stopped
 moving too (drift under `frozen`: the toy runs made to show it stay under 0.004, the learning
-image run above 0.2), and **oscillation** is called on 2-D toys only.
+image runs at 0.04 and above: a margin of 2x on the digits' side), and **oscillation** is called on 2-D toys only.
 
 {markdown_table(swe_h, swe)}
 """
