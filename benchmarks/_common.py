@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,6 +95,43 @@ def machine_summary() -> str:
 
 def today() -> str:
     return datetime.date.today().isoformat()
+
+
+# ---- `gan` as a user runs it -----------------------------------------------------------------
+
+
+def gan(*args: str) -> str:
+    """Run `gan ARGS` as a user would; its stdout, or exit with its stderr."""
+    cmd = [sys.executable, "-m", "gancli", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def shapes_fid_kid(*source: str, n: int) -> dict[str, float]:
+    """FID and KID against the built-in shapes in the offline classifier features, as
+    `gan evaluate SOURCE --data shapes -n N -m fid,kid --features classifier` reports them;
+    SOURCE is a checkpoint or `--fake FILE`."""
+    doc = json.loads(
+        gan(
+            "evaluate",
+            *source,
+            "--data",
+            "shapes",
+            "-n",
+            str(n),
+            "-m",
+            "fid,kid",
+            "--features",
+            "classifier",
+            "--kid-subset-size",
+            str(min(1000, n)),
+            "--json",
+            "--no-save",
+        )  # fmt: skip
+    )
+    return {r["metric"]: r["value"] for r in doc["results"]}
 
 
 # ---- peak memory of a subprocess and all its children ----------------------------------------

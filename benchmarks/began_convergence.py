@@ -23,27 +23,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_summary, markdown_table, text_table, today, write_section  # noqa: E402
+from _common import (  # noqa: E402
+    gan,
+    machine_summary,
+    markdown_table,
+    shapes_fid_kid,
+    text_table,
+    today,
+    write_section,
+)
 from _figures import line_chart, moving_average, side_by_side  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = "began_convergence"
 IMAGES = REPO / "docs" / "images"
-
-
-def gan(*args: str) -> str:
-    """Run `gan ARGS` as a user would; its stdout, or exit with its stderr."""
-    cmd = [sys.executable, "-m", "gancli", *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
-    return out.stdout
 
 
 def train(variant: str, run: Path, args: argparse.Namespace) -> None:
@@ -76,25 +73,7 @@ def evaluate(ckpt: str, n: int, work: Path) -> dict[str, float]:
     done = json.loads(cache.read_text()) if cache.exists() else {}
     key = f"{ckpt} n={n}"
     if key not in done:
-        doc = json.loads(
-            gan(
-                "evaluate",
-                ckpt,
-                "--data",
-                "shapes",
-                "-n",
-                str(n),
-                "-m",
-                "fid,kid",
-                "--features",
-                "classifier",
-                "--kid-subset-size",
-                str(min(1000, n)),
-                "--json",
-                "--no-save",
-            )  # fmt: skip
-        )
-        done[key] = {r["metric"]: r["value"] for r in doc["results"]}
+        done[key] = shapes_fid_kid(ckpt, n=n)
         cache.write_text(json.dumps(done, indent=1))
     return done[key]
 

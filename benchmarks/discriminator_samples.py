@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_summary, markdown_table, text_table, today, write_section  # noqa: E402
+from _common import (  # noqa: E402
+    gan,
+    machine_summary,
+    markdown_table,
+    shapes_fid_kid,
+    text_table,
+    today,
+    write_section,
+)
 from _figures import side_by_side, stack  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,36 +42,8 @@ SECTION = "discriminator_samples"
 IMAGES = REPO / "docs" / "images"
 
 
-def gan(*args: str) -> str:
-    """Run `gan ARGS` as a user would; its stdout, or exit with its stderr."""
-    cmd = [sys.executable, "-m", "gancli", *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
-    return out.stdout
-
-
 def evaluate_fake(npy: Path, n: int) -> dict[str, float]:
-    doc = json.loads(
-        gan(
-            "evaluate",
-            "--fake",
-            str(npy),
-            "--data",
-            "shapes",
-            "-n",
-            str(n),
-            "-m",
-            "fid,kid",
-            "--features",
-            "classifier",
-            "--kid-subset-size",
-            str(min(1000, n)),
-            "--json",
-            "--no-save",
-        )  # fmt: skip
-    )
-    return {r["metric"]: r["value"] for r in doc["results"]}
+    return shapes_fid_kid("--fake", str(npy), n=n)
 
 
 def real_images(n: int):
