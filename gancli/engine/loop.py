@@ -509,7 +509,12 @@ class Trainer:
 
             self.tb = TensorBoardLog(self.out, self.step, self.model.config)
         try:
-            return self._loop()
+            path = self._loop()
+            # Every rank leaves together: rank 0 may still be registering the run or writing
+            # its last grid, and a rank that tears its group down while another still uses
+            # it can abort in gloo's teardown, failing a run whose checkpoint is complete.
+            self.dist.barrier()
+            return path
         finally:
             if self.tb is not None:
                 self.tb.close()

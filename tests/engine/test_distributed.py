@@ -164,7 +164,7 @@ def test_two_processes_hold_one_model_and_resume_in_one(tmp_path):
     run, trace = tmp_path / "run", tmp_path / "trace"
     proc = _torchrun(_tiny_args("dcgan", run, steps=3, flip=True), trace)
     out, err = _finish(proc)
-    assert proc.returncode == 0, err[-3000:]
+    assert proc.returncode == 0, f"{out[-1500:]}\n{err[-3000:]}"
 
     hashes = _trace(trace)
     assert sorted(hashes[0]) == sorted(hashes[1]) == [1, 2, 3]
