@@ -38,6 +38,10 @@ except divergence, which is called at once) come from THRESHOLDS, chosen from me
                  samples improve (drift 0.2-0.41 on faces, 0.04-0.09 on MNIST). G's gradient
                  is shown, not required (measured, it did not vanish when D won). Only for variants whose D decides (a logit), not
                  for a critic or an energy
+    d_fooled     D's accuracy on fake at most `fooled`: D takes G's samples for real, G's loss
+                 is near its floor and nothing pulls G towards the data (a D too slow or too
+                 weak for G). Healthy runs keep it at 0.30 or more after the warm-up. Only
+                 where D decides, as d_winning
     oscillation  (2-D toys, where it was measured) drift above `drift`; an image G moves that
                  much between checks while it learns
     divergence   a non-finite signal, a player's weights `weight_jump` times their norm at the
@@ -61,11 +65,13 @@ import torch
 
 from gancli.latent.draw import seed_classes
 
-STATES = ("collapse", "d_winning", "oscillation", "divergence")
+STATES = ("collapse", "d_winning", "d_fooled", "oscillation", "divergence")
 MESSAGES = {
     "collapse": "mode collapse: G's samples are far less diverse than the data ({why})",
     "d_winning": "D is winning: it tells real from fake almost perfectly and G has stopped "
     "moving ({why})",
+    "d_fooled": "D is losing: it takes G's samples for real, so nothing teaches G what the "
+    "data looks like ({why})",
     "oscillation": "oscillation: G's samples keep jumping between checks ({why})",
     "divergence": "divergence: gradients or losses are blowing up ({why})",
 }
@@ -82,6 +88,7 @@ class Thresholds:
     modes: float = 0.5  # ... or (2-D toys) G reaching fewer than this share of the modes
     accuracy: float = 0.95  # D winning: accuracy on real and on fake both at least this ...
     frozen: float = 0.02  # ... and G's output moving less than this between checks
+    fooled: float = 0.05  # D losing: D's accuracy on fake at most this
     drift: float = 0.3  # oscillation (2-D toys): G's output moving more than this per check
     blowup: float = 20.0  # divergence: a gradient or |loss| this many times its recent median
     weight_jump: float = 1.5  # ... or a player's weight norm this many times the last check's
@@ -308,6 +315,11 @@ class HealthMonitor:
             out["d_winning"] = (
                 f"accuracy {s['acc_real']:.0%} on real, {s['acc_fake']:.0%} on fake; G's "
                 f"samples moved {s['drift']:.3f} of the data's spread since the last check{grad}"
+            )
+        if decides and s["acc_fake"] <= t.fooled:
+            out["d_fooled"] = (
+                f"accuracy {s['acc_fake']:.0%} on fake, {s['acc_real']:.0%} on real; "
+                f"G's loss {s.get('g_loss', math.nan):.3g}"
             )
         if "modes" in s and s.get("drift", 0.0) > t.drift:
             out["oscillation"] = (

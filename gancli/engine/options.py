@@ -104,8 +104,8 @@ class TrainOptions:
     health: bool = option(
         True,
         "--health/--no-health",
-        help="Watch the run for mode collapse, D winning, oscillation and divergence at each "
-        "--log-every step, and say what to try (a warning and a JSON 'health' event).",
+        help="Watch the run for mode collapse, D winning or losing, oscillation and divergence at "
+        "each --log-every step, and say what to try (a warning and a JSON 'health' event).",
     )
     on_collapse: str = option(
         "warn", help="When the health monitor sees mode collapse: warn, or stop (saving the run)."

@@ -303,6 +303,11 @@ class Variant:
                 "gan train wgan-gp (a critic whose gradient does not vanish)",
             ]
             + (["--augment translation,cutout,color"] if images and cls.augmentable else []),
+            "d_fooled": [
+                "a higher --lr-d or a lower --lr-g",
+                "--n-critic 2 (more D steps per G step)",
+                "a wider D (--width)",
+            ],
             "oscillation": ["a lower --lr-g and --lr-d", "--betas 0.5,0.999", "more D steps"],
             "divergence": ["a lower --lr", "--rollback", "--precision fp32"],
         }

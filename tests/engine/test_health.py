@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from gancli.cli import app
-from gancli.engine.health import THRESHOLDS, HealthMonitor
+from gancli.engine.health import MESSAGES, THRESHOLDS, HealthMonitor
 from gancli.engine.loop import Trainer
 from gancli.engine.options import MAX_ROLLBACKS, ROLLBACK_LR
 from gancli.store.checkpoint import read_checkpoint
@@ -201,3 +201,26 @@ def test_a_learning_image_g_is_not_told_d_is_winning_or_oscillating():
     assert monitor.conditions(THRESHOLDS.warmup, {**learning, "drift": 0.003})["d_winning"]
     toy = {**learning, "modes": 8.0, "modes_total": 8.0}
     assert monitor.conditions(THRESHOLDS.warmup, toy)["oscillation"]
+
+
+def test_a_d_that_takes_every_fake_for_real_is_called_losing():
+    """G 1,000 times faster than D on MNIST: D's accuracy on fake sits at 0 while G's loss is
+    near its floor and its samples stay noise; healthy runs keep it at 0.30 or more."""
+    monitor = HealthMonitor.__new__(HealthMonitor)
+    monitor.variant, monitor.thresholds = _Variant(), THRESHOLDS
+    monitor.history, monitor.active, monitor.streak = [], set(), {}
+    fooled = {"diversity": 0.4, "acc_real": 1.0, "acc_fake": 0.0, "drift": 0.5, "g_loss": 0.03}
+    raised = [[f.state for f in monitor._states(THRESHOLDS.warmup + i, fooled)] for i in range(3)]
+    assert raised == [[], [], ["d_fooled"]]
+    assert "G's samples for real" in MESSAGES["d_fooled"]
+    healthy = {**fooled, "acc_fake": 0.3}
+    assert monitor.conditions(THRESHOLDS.warmup, healthy)["d_fooled"] is None
+    assert monitor.conditions(10, fooled)["d_fooled"] is None  # not in the warm-up
+
+    class Critic(_Variant):
+        @staticmethod
+        def realness_threshold():
+            return None
+
+    monitor.variant = Critic()
+    assert monitor.conditions(THRESHOLDS.warmup, fooled)["d_fooled"] is None
