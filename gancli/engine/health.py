@@ -46,6 +46,8 @@ except divergence, which is called at once) come from THRESHOLDS, chosen from me
                  much between checks while it learns
     divergence   a non-finite signal, a player's weights `weight_jump` times their norm at the
                  last check, or a gradient or loss `blowup` times its median over recent checks
+                 and above its highest value so far (a run leaving a stuck phase sends D's
+                 gradient up 20-150x from near zero, back to where it was at the start)
 
 benchmarks/health_monitor.py trains healthy and failing runs and writes how in
 docs/benchmarks.md.
@@ -290,6 +292,11 @@ class HealthMonitor:
             return None
         return statistics.median(seen[-self.thresholds.window :])
 
+    def _highest(self, key: str) -> float:
+        """The largest |key| at any earlier check."""
+        seen = [abs(h[key]) for h in self.history if key in h and math.isfinite(h[key])]
+        return max(seen, default=0.0)
+
     def conditions(self, step: int, s: dict[str, float]) -> dict[str, str | None]:
         """For each state, why it holds at this check (None: it does not)."""
         t = self.thresholds
@@ -339,7 +346,9 @@ class HealthMonitor:
         for key in ("grad_d", "grad_g", "d_loss", "g_loss"):
             med = self._median(key)
             value = abs(s.get(key, 0.0))
-            if key in s and med and value > t.blowup * abs(med):
+            # ... and higher than it has ever been: a G that was stuck and starts learning
+            # again sends D's gradient up from near zero to where it was early in the run
+            if key in s and med and value > t.blowup * abs(med) and value > self._highest(key):
                 return f"{key} {value:.3g}, {value / abs(med):.0f}x its recent median"
         return None
 

@@ -224,3 +224,18 @@ def test_a_d_that_takes_every_fake_for_real_is_called_losing():
 
     monitor.variant = Critic()
     assert monitor.conditions(THRESHOLDS.warmup, fooled)["d_fooled"] is None
+
+
+def test_a_stuck_run_that_starts_learning_again_is_not_called_diverging():
+    """DCGAN on MNIST at width 16, seed 2: G drew flat grey until step 1,650, D's gradient
+    shrinking to 0.02; when G broke out, D's gradient went back up to 3.1 (155x its recent
+    median, below the 7.7 of the run's first checks): learning again, not a blow-up. A gradient
+    that climbs past everything seen is one."""
+    monitor = HealthMonitor.__new__(HealthMonitor)
+    monitor.variant, monitor.thresholds = _Variant(), THRESHOLDS
+    monitor.history, monitor.active, monitor.streak = [], set(), {}
+    base = {"diversity": 0.9, "acc_real": 1.0, "acc_fake": 1.0, "drift": 0.1}
+    for g in (7.7, 5.0, 1.0, 0.05, 0.02, 0.02, 0.02, 0.02):
+        monitor.history.append({**base, "grad_d": g})
+    assert monitor.conditions(1700, {**base, "grad_d": 3.1})["divergence"] is None
+    assert "grad_d" in monitor.conditions(1700, {**base, "grad_d": 40.0})["divergence"]
