@@ -70,14 +70,38 @@ FAILING: dict[str, dict[str, Any]] = {
 }
 FAILING_DATA = {"collapse": ("ring8", "grid25"), "d_winning": ("ring8",), "divergence": ("ring8",)}
 
+# --images: DCGAN on MNIST digits (28x28), narrowed so that a run takes minutes on a CPU: the
+# paper's optimiser (Adam 2e-4, beta1 0.5), width 16, batch 32. Healthy: those defaults, several
+# seeds; failing: the same nets, each made to fail one way (the toys' settings where they carry
+# over; "collapse" below is the setting that collapsed these nets, found by trying).
+IMAGE = {"variant": "dcgan", "width": 16, "batch_size": 32}
+IMAGE_DATA = "mnist5k"
+IMAGE_HEALTHY_STEPS = 3000
+IMAGE_SEEDS = 3
+# The narrow nets at the paper's settings got stuck on 2 of 3 seeds (flat grey samples for up
+# to 1,650 steps before they learned): healthy runs are the nets at twice the width, batch 64.
+IMAGE_HEALTHY = {"variant": "dcgan", "width": 32, "batch_size": 64, "steps": 2000}
+IMAGE_FAILING: dict[str, dict[str, Any]] = {
+    "d_fooled": {"steps": 1500, "lr_g": 1e-2, "lr_d": 1e-5},
+    "d_winning": {
+        "steps": 1500,
+        "lr_g": 1e-5,
+        "lr_d": 1e-3,
+        "n_critic": 5,
+        "extra": {"g_loss": "minimax"},
+    },  # fmt: skip
+    "divergence": {"steps": 400, "lr_g": 0.05, "lr_d": 0.05},
+}
+
 
 def train(data: str, seed: int, out: Path, **overrides: Any) -> dict[str, Any]:
     """One run; its checks, its health events, its wall time and the monitor's seconds."""
     from gancli.engine.loop import Trainer
     from gancli.engine.options import TrainOptions
 
+    overrides.setdefault("variant", "gan")
     opts = TrainOptions(
-        variant="gan", data=data, seed=seed, device="cpu", precision="fp32", out=str(out),
+        data=data, seed=seed, device="cpu", precision="fp32", out=str(out),
         sample_every=10**9, checkpoint_every=10**9, **overrides,
     )  # fmt: skip
     trainer = Trainer(opts, quiet=True)
@@ -100,25 +124,33 @@ def train(data: str, seed: int, out: Path, **overrides: Any) -> dict[str, Any]:
             "steps": opts.steps, "error": error}  # fmt: skip
 
 
+def _runner(runs: list[dict[str, Any]], tmp: str) -> Any:
+    """A function that trains one run into `runs` and says how it went."""
+
+    def one(kind: str, expected: str | None, data: str, seed: int, recipe: str = "", **kw: Any):
+        t = time.perf_counter()
+        got = train(data, seed, Path(tmp) / f"{kind}-{data}-{seed}", **kw)
+        got.update(kind=kind, expected=expected, data=data, seed=seed)
+        if recipe:
+            got["recipe"] = recipe
+        runs.append(got)
+        first = next((e["step"] for e in got["events"] if e["state"] == expected), None)
+        said = (
+            f"flagged at {first}"
+            if expected
+            else f"{sum(bool(c['warnings']) for c in got['checks'])} alarms"
+        )
+        print(f"{kind:10s} {data:7s} seed {seed}: {said}; events "
+              f"{[(e['step'], e['state']) for e in got['events']]}; "
+              f"{time.perf_counter() - t:.0f} s", flush=True)  # fmt: skip
+
+    return one
+
+
 def run_all(quick: bool) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-
-        def one(kind: str, expected: str | None, data: str, seed: int, **kw: Any) -> None:
-            t = time.perf_counter()
-            got = train(data, seed, Path(tmp) / f"{kind}-{data}-{seed}", **kw)
-            got.update(kind=kind, expected=expected, data=data, seed=seed)
-            runs.append(got)
-            first = next((e["step"] for e in got["events"] if e["state"] == expected), None)
-            said = (
-                f"flagged at {first}"
-                if expected
-                else f"{sum(bool(c['warnings']) for c in got['checks'])} alarms"
-            )
-            print(f"{kind:10s} {data:7s} seed {seed}: {said}; events "
-                  f"{[(e['step'], e['state']) for e in got['events']]}; "
-                  f"{time.perf_counter() - t:.0f} s", flush=True)  # fmt: skip
-
+        one = _runner(runs, tmp)
         for data, seeds in HEALTHY_SEEDS.items():
             for seed in range(1 if quick else seeds):
                 one("healthy", None, data, seed, steps=200 if quick else HEALTHY_STEPS)
@@ -130,6 +162,39 @@ def run_all(quick: bool) -> dict[str, Any]:
                         kw["steps"] = min(kw["steps"], 200)
                     one(state, state, data, seed, **kw)
     return {"runs": runs, "machine": machine_summary(), "date": today()}
+
+
+def run_images(quick: bool, part: str, before: dict[str, Any]) -> dict[str, Any]:
+    """--images [part]: DCGAN runs on digits: `healthy` (several seeds of IMAGE_HEALTHY),
+    `narrow` (IMAGE at the paper's settings), `failing` (made to fail), or `all`; the runs of
+    the other parts are kept from `before`."""
+    parts = ("healthy", "narrow", "failing") if part == "all" else (part,)
+    runs = [r for r in before.get("runs", []) if _part(r) not in parts]
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        one = _runner(runs, tmp)
+        for seed in range(1 if quick else IMAGE_SEEDS) if "healthy" in parts else ():
+            kw = {**IMAGE_HEALTHY, "steps": 200 if quick else IMAGE_HEALTHY["steps"]}
+            one("healthy", None, IMAGE_DATA, seed, recipe="healthy", **kw)
+        for seed in range(1 if quick else IMAGE_SEEDS) if "narrow" in parts else ():
+            steps = 200 if quick else IMAGE_HEALTHY_STEPS
+            one("narrow", None, IMAGE_DATA, seed, recipe="narrow", steps=steps, **IMAGE)
+        for state, settings in IMAGE_FAILING.items() if "failing" in parts else ():
+            for seed in range(1 if quick else IMAGE_SEEDS):
+                kw = {**IMAGE, **settings}
+                if quick:
+                    kw["steps"] = min(kw["steps"], 200)
+                one(state, state, IMAGE_DATA, seed, **kw)
+    return {"runs": runs, "machine": machine_summary(), "date": today(),
+            "total_s": time.perf_counter() - start + before.get("total_s", 0.0)}  # fmt: skip
+
+
+def _part(run: dict[str, Any]) -> str:
+    """Which --images part a run belongs to (the first image runs, before parts had names,
+    were the narrow recipe's healthy-looking runs and the failing ones)."""
+    if run["expected"]:
+        return "failing"
+    return run.get("recipe", "narrow")
 
 
 # ---- replaying the recorded checks under other thresholds ---------------------------------
@@ -146,6 +211,8 @@ SWEEP: dict[str, tuple[str, tuple[float, ...], dict[str, float]]] = {
     "frozen": ("d_winning", (0.005, 0.01, 0.02, 0.05, 0.1), {}),
     "drift": ("oscillation", (0.2, 0.3, 0.4, 0.6), {}),
     "weight_jump": ("divergence", (1.1, 1.25, 1.5, 2.0, 3.0), {}),
+    "blowup": ("divergence", (10.0, 20.0, 50.0, 100.0, 1e9), {}),
+    "fooled": ("d_fooled", (0.01, 0.05, 0.1, 0.2), {}),
 }
 
 
@@ -224,17 +291,20 @@ def _held(checks: list[dict[str, Any]], thresholds: Any) -> list[bool]:
 
 
 def detection_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+    """Per state made to show: the runs flagged, when, and what else was raised, replayed
+    under the current defaults (a run records the events of the code it ran with)."""
+    from gancli.engine.health import THRESHOLDS
+
     rows = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in runs:
         if r["expected"]:
             groups.setdefault((r["expected"], r["data"]), []).append(r)
     for (state, data), group in groups.items():
-        firsts = [
-            next((e["step"] for e in r["events"] if e["state"] == state), None) for r in group
-        ]
+        events = [replay(r["checks"], THRESHOLDS) for r in group]
+        firsts = [next((step for step, st in ev if st == state), None) for ev in events]
         hit = [f for f in firsts if f is not None]
-        others = sorted({e["state"] for r in group for e in r["events"]} - {state})
+        others = sorted({st for ev in events for _, st in ev} - {state})
         rows.append([
             state, data, f"{len(hit)} of {len(group)}",
             f"{100 * len(hit) / len(group):.0f}%",
@@ -245,13 +315,16 @@ def detection_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def healthy_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+    """Per run not made to fail: its checks without an alarm under the current defaults."""
+    from gancli.engine.health import THRESHOLDS
+
     rows = []
     for r in runs:
         if r["expected"]:
             continue
         n = len(r["checks"])
-        alarms = sum(bool(c["warnings"]) for c in r["checks"])
-        states = sorted({e["state"] for e in r["events"]}) or ["-"]
+        alarms = sum(_held(r["checks"], THRESHOLDS))
+        states = sorted({st for _, st in replay(r["checks"], THRESHOLDS)}) or ["-"]
         rows.append([
             r["data"], str(r["seed"]), str(n), str(n - alarms), f"{100 * (n - alarms) / n:.1f}%",
             ", ".join(states), f"{100 * r['monitor_s'] / r['wall_s']:.2f}%",
@@ -306,6 +379,22 @@ def signal_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
     ]  # fmt: skip
 
 
+def fooled_rows(runs: list[dict[str, Any]], replayed: list[dict[str, Any]]) -> list[list[str]]:
+    """D's accuracy on fake: the lowest any healthy check reached after the warm-up (runs
+    trained here and image runs replayed), against the runs made to show D losing."""
+    from gancli.engine.health import THRESHOLDS as t
+
+    healthy = [c for r in runs if not r["expected"] for c in r["checks"]]
+    healthy += [c for r in replayed for c in r["checks"]]
+    fooled = [c for r in runs if r["expected"] == "d_fooled" for c in r["checks"]]
+    low = [c["acc_fake"] for c in healthy if c["step"] >= t.warmup]
+    bad = [c["acc_fake"] for c in fooled if c["step"] >= t.warmup]
+    return [[
+        "D accuracy on fake (d_fooled; image runs too)", f"{min(low):.3g}" if low else "-",
+        f"{statistics.median(bad):.3g}" if bad else "-", f"<= {t.fooled}",
+    ]]  # fmt: skip
+
+
 def image_run(run: Path) -> dict[str, Any]:
     """A finished image run's checks (the `health` of its step records) and its command."""
     checks = []
@@ -346,14 +435,25 @@ def image_rows(images: list[dict[str, Any]]) -> list[list[str]]:
     return rows
 
 
+def _image_note(images: list[dict[str, Any]]) -> str:
+    total = sum(r["wall_s"] for r in images)
+    return f"{len(images)} runs, {total / 60:.0f} min in all." if images else ""
+
+
 def report(result: dict[str, Any], command: str) -> tuple[str, list[tuple[str, str]]]:
     from gancli.engine.health import THRESHOLDS as t
 
     runs = result["runs"]
+    images = result.get("images", {}).get("runs", [])
     det = detection_rows(runs)
-    swe = sweep_rows(runs)
+    swe = sweep_rows(runs + images)
+    img_det = detection_rows(images)
+    img_hea = healthy_rows([r for r in images if _part(r) == "healthy"])
+    img_nar = healthy_rows([r for r in images if _part(r) == "narrow"])
+    img_checks = sum(int(r[2]) for r in img_hea)
+    img_clean = sum(int(r[3]) for r in img_hea)
     hea = healthy_rows(runs)
-    sig = signal_rows(runs)
+    sig = signal_rows(runs) + fooled_rows(runs + images, result.get("image_runs", []))
     img = image_rows(result.get("image_runs", []))
     img_h = ["healthy image run", "checks", "no alarm", "states raised",
              "D accuracy after warm-up", "drift", "diversity"]  # fmt: skip
@@ -393,6 +493,38 @@ start among them: its faces improve from check to check while D's accuracy stays
 
 {markdown_table(img_h, img) if img else "(none recorded)"}
 
+DCGAN on digits trained here (`--images`), {IMAGE_SEEDS} seeds of each, the paper's Adam 2e-4 and
+beta1 0.5. {_image_note(images)} Healthy: `gan train dcgan --data {IMAGE_DATA} --width
+{IMAGE_HEALTHY["width"]} --batch-size {IMAGE_HEALTHY["batch_size"]} --steps {IMAGE_HEALTHY["steps"]}`:
+{img_clean} of {img_checks} checks without an alarm ({100 * img_clean / max(img_checks, 1):.1f}%).
+
+{markdown_table(hea_h, img_hea) if img_hea else "(not run)"}
+
+Made to fail, on the nets at width {IMAGE["width"]}, batch {IMAGE["batch_size"]}: **d_fooled** (lr G 1e-2
+against D 1e-5, the toys' collapse setting: on these nets D soon takes every fake for real
+and G's samples stay noise, diversity 0.37-0.48: no collapse), **d_winning** and
+**divergence** (the toys' settings). No setting tried collapsed these nets on purpose (lr 2e-3
+and 5e-3 for both, G 10x and 50x faster than D: all learned, diversity near 1), so image
+collapse is shown by the runs below that collapsed by themselves.
+
+{markdown_table(det_h, img_det) if img_det else "(not run)"}
+
+The width-{IMAGE["width"]} nets at the paper's settings for {IMAGE_HEALTHY_STEPS} steps, meant as the healthy
+runs, were not all healthy: seed 2 drew the same flat grey image from step 200 to 1,650
+(diversity 0.01, D right about everything) before it broke out and learned digits by step
+3,000 (docs/images/health_stuck_run.png, steps 1,000, 1,500, 2,000, 3,000); the monitor
+called collapse and D winning at step 1,100, the first check after the warm-up, and let them go
+when the samples spread again. Seed 1 was stuck from step 200 to about 1,050: collapse was
+called at 1,100, the third check in a row under the threshold, as the samples began to spread
+again (diversity 0.01, 0.01, 0.14), and let go two checks later: late, as the warm-up makes
+it. Seed 0 was stuck from step 250 to 850, inside the warm-up, where nothing but divergence
+is called. So the runs below count their stuck phases' checks as alarms, true ones. The first version of the divergence rule
+(a gradient 20x its recent median) called both break-outs divergence: D's gradient climbs back
+from near zero (155x its median on seed 2, still below its first checks' values); a blow-up
+now also has to pass the highest value the signal has had.
+
+{markdown_table(hea_h, img_nar) if img_nar else "(not run)"}
+
 The monitor's cost, its seconds over the run's wall time in the same run: median
 {statistics.median(cost) if cost else 0:.2f}% (max {max(cost) if cost else 0:.2f}%).
 
@@ -427,15 +559,45 @@ image runs at 0.04 and above: a margin of 2x on the digits' side), and **oscilla
                   ("signals", text_table(sig_h, sig)), ("sweep", text_table(swe_h, swe))]  # fmt: skip
 
 
+STUCK_SEED = 2
+STUCK_STEPS = (1000, 1500, 2000, 3000)
+STUCK_FIGURE = REPO / "docs" / "images" / "health_stuck_run.png"
+
+
+def stuck_figure(run: Path | None) -> None:
+    """The narrow recipe's seed that got stuck, its samples at STUCK_STEPS side by side: `run`
+    is that run made by `gan train` (trained here when not given)."""
+    from _common import gan
+    from _figures import side_by_side
+
+    if run is None:
+        run = Path(tempfile.mkdtemp()) / "stuck"
+        gan("train", IMAGE["variant"], "--data", IMAGE_DATA, "--width", str(IMAGE["width"]),
+            "--batch-size", str(IMAGE["batch_size"]), "--steps", str(IMAGE_HEALTHY_STEPS),
+            "--seed", str(STUCK_SEED), "--sample-every", "500", "--out", str(run), "--json")  # fmt: skip
+    grids = [run / "samples" / f"step_{s:06d}.png" for s in STUCK_STEPS]
+    side_by_side(grids, [f"step {s:,}" for s in STUCK_STEPS], STUCK_FIGURE)
+    print(f"wrote {STUCK_FIGURE}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="one seed, 200 steps; prints only")
     p.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     p.add_argument("--from-results", action="store_true", help="redo the tables from RESULTS")
+    p.add_argument("--images", nargs="?", const="all", choices=("all", "healthy", "narrow", "failing"),
+                   help="train the DCGAN image runs (all, or one part: the others and the toy "
+                   "runs are read from RESULTS)")  # fmt: skip
     p.add_argument("--image-run", type=Path, action="append", default=[],
                    help="a finished healthy image run to replay (repeatable; kept in RESULTS)")  # fmt: skip
+    p.add_argument("--stuck-figure", nargs="?", const="train", metavar="RUN",
+                   help="draw docs/images/health_stuck_run.png from RUN (the narrow recipe, seed "
+                   f"{STUCK_SEED}, --sample-every 500), training it when RUN is not given")  # fmt: skip
     a = p.parse_args()
-    if a.from_results:
+    if a.stuck_figure:
+        stuck_figure(None if a.stuck_figure == "train" else Path(a.stuck_figure))
+        return
+    if a.from_results or a.images:
         result = json.loads(RESULTS.read_text())
     else:
         start = time.perf_counter()
@@ -444,11 +606,14 @@ def main() -> None:
         if not a.quick:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps(result))
+    if a.images:
+        result["images"] = run_images(a.quick, a.images, result.get("images", {}))
     if a.image_run:
         result["image_runs"] = [image_run(r) for r in a.image_run]
-        if not a.quick:
-            RESULTS.write_text(json.dumps(result))
+    if (a.images or a.image_run) and not a.quick:
+        RESULTS.write_text(json.dumps(result))
     command = "python benchmarks/health_monitor.py"
+    command += " --images" if "images" in result else ""
     command += "".join(f" --image-run {r['path']}" for r in result.get("image_runs", []))
     body, tables = report(result, command)
     for name, table in tables:
