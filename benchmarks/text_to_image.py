@@ -159,7 +159,7 @@ def main() -> None:
     where = IMAGES if not args.quick else args.work
     prompts = [p for p, _ in held] + [p for p, _ in SEEN]
     grids = []
-    for label, run in runs.items():
+    for run in runs.values():
         g = args.work / f"{run.name}_grid.png"
         text = [a for p in prompts for a in ("--text", p)]
         gan("sample", str(run), *text, "-n", "8", "-o", str(g))
@@ -178,9 +178,7 @@ def write_docs(args, results, rows, summary, acc, minutes, judge_minutes, prompt
     def per_attr(rs: list[dict]) -> str:
         return ", ".join(f"{a} {pct(mean_over(rs, a))}" for a in (*ATTRS, "all"))
 
-    worst = min(
-        (mean_over(held_cls, a), a) for a in ATTRS if mean_over(held_cls, a) is not None
-    )
+    worst = min((mean_over(held_cls, a), a) for a in ATTRS if mean_over(held_cls, a) is not None)
     met = worst[0] >= 0.8
     verdict = (
         f"GAN-CLS + GAN-INT finds every named attribute of the held-out captions in at least 80% "

@@ -102,3 +102,8 @@ def test_a_captioned_folder_trains_and_an_uncaptioned_one_is_refused(tmp_path):
     assert r.exit_code == 0, r.output
     r = gan("sample", out, "--text", "a blue picture", "-n", 2, "-o", tmp_path / "s.png")
     assert r.exit_code == 0, r.output
+
+
+def test_info_names_the_vocabulary(text_run):
+    r = gan("info", text_run)
+    assert r.exit_code == 0 and "36-word vocabulary" in r.output
