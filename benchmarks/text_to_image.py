@@ -24,6 +24,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -74,7 +75,7 @@ def train_minutes(run: Path, batch: int) -> float:
     return seconds / 60
 
 
-def judges(epochs: int) -> tuple[dict, dict, dict]:
+def judges(epochs: int) -> tuple[dict, dict, Any]:
     """One SmallCNN per attribute, trained on 9,000 real shapes; accuracy on 1,000 others."""
     from gancli.data import load_data, to_float
     from gancli.metrics.classifier import predict, train_classifier
@@ -88,15 +89,25 @@ def judges(epochs: int) -> tuple[dict, dict, dict]:
         nets[attr] = net.eval()
         held = predict(net, to_float(data.x[9000:]))
         acc[attr] = float((held == labels[9000:]).float().mean())
-    return nets, acc, data.attribute_names
+    return nets, acc, data
 
 
 @torch.no_grad()
-def found(model, prompt: str, wants: dict, nets: dict, names: dict, n: int) -> dict[str, float]:
+def spread(x: torch.Tensor) -> float:
+    """How much images (N, C, H, W) in [-1, 1] differ: the per-pixel standard deviation over
+    the set, averaged over the pixels (0 when every image is the same)."""
+    return float(x.float().std(0).mean())
+
+
+def found(model, prompt: str, wants: dict, nets: dict, data: Any, n: int) -> dict[str, float]:
     """The share of n samples (seeds 0..n-1) in which each wanted attribute is judged there,
-    and 'all' of them at once."""
+    'all' of them at once, and the samples' spread beside that of the real shapes the prompt
+    describes ('real_spread')."""
+    from gancli.data import to_float
     from gancli.latent.draw import draw
     from gancli.metrics.classifier import predict
+
+    names = data.attribute_names
 
     batch = draw(model.variant, seeds=range(n))
     phi = model.variant.embed([prompt]).cpu().expand(n, -1)
@@ -106,7 +117,24 @@ def found(model, prompt: str, wants: dict, nets: dict, names: dict, n: int) -> d
         hits[attr] = predict(nets[attr], x) == names[attr].index(value)
     out = {a: float(h.float().mean()) for a, h in hits.items()}
     out["all"] = float(torch.stack(list(hits.values())).all(0).float().mean())
+    match = torch.ones(len(data), dtype=torch.bool)
+    for attr, value in wants.items():
+        match &= torch.as_tensor(np.asarray(data.attributes[attr])) == names[attr].index(value)
+    out["spread"], out["real_spread"] = spread(x), spread(to_float(data.x[match][:n]))
     return out
+
+
+def d_won_at(run: Path) -> int | None:
+    """The first logged step from which D's loss stays below 0.01 to the end, if any."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "d_loss" in r]
+    won = None
+    for r in rows:
+        if r["d_loss"] < 0.01:
+            won = r["step"] if won is None else won
+        else:
+            won = None
+    return won
 
 
 def pct(v: float | None) -> str:
@@ -142,7 +170,7 @@ def main() -> None:
         train(runs[label], flags, args)
         minutes[label] = train_minutes(runs[label], args.batch)
     start = time.perf_counter()
-    nets, acc, names = judges(args.judge_epochs)
+    nets, acc, data = judges(args.judge_epochs)
     judge_minutes = (time.perf_counter() - start) / 60
 
     results: dict[str, dict[str, list[dict]]] = {}
@@ -152,11 +180,11 @@ def main() -> None:
         results[label] = {"held-out": [], "seen": []}
         for kind, prompts in (("held-out", held), ("seen", SEEN)):
             for prompt, wants in prompts:
-                r = found(model, prompt, wants, nets, names, args.n)
+                r = found(model, prompt, wants, nets, data, args.n)
                 results[label][kind].append(r)
                 rows.append([label, kind, f"`{prompt}`", *(pct(r.get(a)) for a in ATTRS)])
-                rows[-1].append(pct(r["all"]))
-    headers = ["model", "caption", "prompt", *ATTRS, "all named"]
+                rows[-1] += [pct(r["all"]), f"{r['spread']:.3f} ({r['real_spread']:.3f})"]
+    headers = ["model", "caption", "prompt", *ATTRS, "all named", "spread (real)"]
     print(text_table(headers, rows))
     summary = []
     for label in runs:
@@ -206,6 +234,25 @@ def write_docs(args, results, rows, summary, acc, minutes, judge_minutes, prompt
         f"{pct(mean_over(held_cls, 'all'))} of the held-out samples with it against "
         f"{pct(mean_over(held_int, 'all'))} without it."
     )
+    spreads = [r["spread"] / r["real_spread"] for r in held_cls + results[cls_label]["seen"]]
+    diverse = (
+        f"Within a prompt GAN-CLS's samples spread {100 * min(spreads):.0f}-"
+        f"{100 * max(spreads):.0f}% as much as the real shapes it describes"
+        + (
+            ": G draws nearly one image per caption and uses little of z, so a prompt's rates "
+            "are close to all or nothing."
+            if max(spreads) < 0.5
+            else "."
+        )
+    )
+    beaten = d_won_at(args.work / "int")
+    noise = (
+        f" GAN-INT alone's D won early (its loss below 0.01 from step {beaten} on, by its log) "
+        "and its samples stayed noise (right in the figure): the size and shape it is credited "
+        "with are what the judges answer on noise, not shapes it draws."
+        if beaten is not None and (mean_over(held_int, "colour") or 0) < 0.2
+        else ""
+    )
     seen = (
         f"On the seen pairs, the control, all named attributes are found in "
         f"{pct(mean_over(results[cls_label]['seen'], 'all'))} (GAN-CLS + GAN-INT) and "
@@ -216,13 +263,13 @@ def write_docs(args, results, rows, summary, acc, minutes, judge_minutes, prompt
 
 Script: `python benchmarks/text_to_image.py --steps {args.steps} --width {args.width} --batch {args.batch} -n {args.n}` ({today()}; {machine_summary()}; fp32, 1 thread, on a machine shared with other jobs).
 
-Models: `gan train gancls --data shapes --width {args.width} --batch-size {args.batch} --steps {args.steps}` (32x32; Reed et al.'s nets, losses and optimiser; the text encoder is a bag of words over the captions' 36-word vocabulary), and the same with `--no-cls` (GAN-INT alone: D sees only real and fake images with their right captions), seed 0; training time by each run's log: {trained}. The built-in captions (5 per image: templates, synonyms, attributes left out) never name red triangles, green squares or blue circles with both their colour and their shape: an image of one is a "red shape" or "a triangle". Held-out prompts name those pairs; seen prompts name pairs the captions do, as the control. Judges: a small CNN per attribute trained on 9,000 real shapes, held-out accuracy {", ".join(f"{a} {pct(v)}" for a, v in acc.items())} ({judge_minutes:.1f} min). Each prompt is drawn for seeds 0..{args.n - 1}; a cell is the share of those samples in which the judge finds the attribute the prompt names (chance: shape 33%, colour 17%, size 50%, position 11%).
+Models: `gan train gancls --data shapes --width {args.width} --batch-size {args.batch} --steps {args.steps}` (32x32; Reed et al.'s nets, losses and optimiser; the text encoder is a bag of words over the captions' 36-word vocabulary), and the same with `--no-cls` (GAN-INT alone: D sees only real and fake images with their right captions), seed 0; training time by each run's log: {trained}. The built-in captions (5 per image: templates, synonyms, attributes left out) never name red triangles, green squares or blue circles with both their colour and their shape: an image of one is a "red shape" or "a triangle". Held-out prompts name those pairs; seen prompts name pairs the captions do, as the control. Judges: a small CNN per attribute trained on 9,000 real shapes, held-out accuracy {", ".join(f"{a} {pct(v)}" for a, v in acc.items())} ({judge_minutes:.1f} min). Each prompt is drawn for seeds 0..{args.n - 1}; a cell is the share of those samples in which the judge finds the attribute the prompt names (chance: shape 33%, colour 17%, size 50%, position 11%). Spread: the per-pixel standard deviation over a prompt's samples, averaged over the pixels, beside that of up to {args.n} real shapes the prompt describes (0: every sample the same image).
 
 {markdown_table(["model", "captions", *ATTRS, "all named"], summary)}
 
-{markdown_table(["model", "caption", "prompt", *ATTRS, "all named"], rows)}
+{markdown_table(["model", "caption", "prompt", *ATTRS, "all named", "spread (real)"], rows)}
 
-Reading: {verdict} ({per_attr(held_cls)}; GAN-INT alone: {per_attr(held_int)}). {ablation} {seen}
+Reading: {verdict} ({per_attr(held_cls)}; GAN-INT alone: {per_attr(held_int)}). {ablation}{noise} {seen} {diverse}
 
 ![one row per prompt: {"; ".join(prompts)}](images/text_to_image.png)
 
