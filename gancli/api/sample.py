@@ -48,6 +48,12 @@ class SampleOptions:
         "--class",
         help="Conditional checkpoints: a class name or index, or 'all' for one row per class.",
     )
+    text: list[str] | None = option(
+        None,
+        "--text",
+        help="Text-to-image checkpoints (gancls): draw what this caption says, -n samples; "
+        "several --text give one row each.",
+    )
     code: list[str] | None = option(
         None,
         "--code",
@@ -170,6 +176,26 @@ def _rows(model: Any, opts: SampleOptions, batch: Any) -> tuple[Any, int]:
     return Draw(torch.cat(zs), labels, seeds), len(batch.seeds)
 
 
+def _text_rows(model: Any, opts: SampleOptions, batch: Any) -> tuple[Any, int]:
+    """--text: the same latents once per caption, one row each."""
+    import torch
+
+    from gancli.latent.draw import Draw
+
+    variant = model.variant
+    if not variant.text:
+        raise GanError(
+            f"--text needs a text-to-image checkpoint (gancls); this one is {variant.name}"
+        )
+    if opts.class_ is not None or opts.sweep is not None:
+        raise GanError("--text makes its own rows: leave out --class and --sweep")
+    phi = variant.embed(list(opts.text or [])).cpu()
+    n = len(batch)
+    labels = torch.cat([row.expand(n, -1) for row in phi])
+    z = batch.z.repeat(len(phi), 1)
+    return Draw(z, labels, [s for _ in phi for s in batch.seeds]), n
+
+
 def _draw(model: Any, opts: SampleOptions, cols: int) -> Any:
     from gancli.latent.codes import parse_assignment
     from gancli.latent.draw import class_index, draw
@@ -224,7 +250,7 @@ def sample(ckpt: str, opts: SampleOptions) -> SampleResult:
         )
     if opts.class_ == "all" and opts.sweep:
         raise GanError("--class all and --sweep both make rows: pick one")
-    rows_mode = opts.class_ == "all" or opts.sweep is not None
+    rows_mode = opts.class_ == "all" or opts.sweep is not None or bool(opts.text)
     cols = opts.n or (ROW_DEFAULT if rows_mode else 64)
     # (The rows of --class all and --sweep are a handful: cols is the count that matters.)
     check_fits_in_memory(
@@ -239,7 +265,10 @@ def sample(ckpt: str, opts: SampleOptions) -> SampleResult:
     )
     batch = _draw(model, opts, cols)
     nrow, per_row = opts.nrow, None
-    if rows_mode:
+    if opts.text:
+        batch, per_row = _text_rows(model, opts, batch)
+        nrow = nrow or per_row
+    elif rows_mode:
         batch, per_row = _rows(model, opts, batch)
         nrow = nrow or per_row
     at_least(opts.batch_size, 1, "--batch-size")

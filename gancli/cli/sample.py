@@ -15,7 +15,8 @@ def sample(ckpt: CkptArg, opts: SampleOptions, json: JsonOpt = False) -> None:
     """Draw samples from a trained generator.
 
     Sample i uses the latent of seed SEED+i (and, for a conditional checkpoint without
-    --class, class (SEED+i) mod K)."""
+    --class, class (SEED+i) mod K; for a text-to-image one without --text, its example
+    caption (SEED+i) mod K)."""
     from gancli.api.sample import sample as run
 
     if json and opts.output == "-":

@@ -40,6 +40,10 @@ class Dataset:
     # Paired sets (pix2pix): each item of `x` is an A|B pair stored as 2C channels, A's first;
     # these name the two domains (e.g. ("edges", "faces")).
     pair_names: tuple[str, str] | None = None
+    # The captions of each image (text-to-image models): one list per item of `x`, several
+    # captions per image allowed (`gancli.data.captions`); empty when the set has none.
+    captions: list[list[str]] = field(default_factory=list)
+    _text: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -75,10 +79,25 @@ class Dataset:
             spec["pair"] = {"names": list(self.pair_names), "layout": "channels"}
         if self.attribute_names:
             spec["attribute_names"] = {k: list(v) for k, v in self.attribute_names.items()}
+        if self.captions:
+            spec["text"] = self.text_spec()
         if self.modes is not None:
             spec["modes"] = [[float(v) for v in row] for row in self.modes.tolist()]
             spec["mode_std"] = float(self.mode_std) if self.mode_std is not None else None
         return spec
+
+    def text_spec(self) -> dict:
+        """The words a text model reads (its vocabulary) and the captions it draws when no
+        text is given (the first caption of the first images, `EXAMPLE_CAPTIONS` of them)."""
+        if self._text is None:
+            from gancli.data.captions import vocabulary
+
+            examples = [caps[0] for caps in self.captions if caps][:EXAMPLE_CAPTIONS]
+            self._text = {"vocabulary": vocabulary(self.captions), "examples": examples}
+        return self._text
+
+
+EXAMPLE_CAPTIONS = 8
 
 
 def _rounded_bounds(x: torch.Tensor, step: float = 0.5) -> list[float]:

@@ -201,4 +201,9 @@ def load_folder(
         cache_dir=cache_dir,
         source=source,
     )
-    return image_dataset(root.name or "folder", arrays, source)
+    data = image_dataset(root.name or "folder", arrays, source)
+    # Captions are read on every load (a text file, quick), so editing them needs no new cache.
+    from gancli.data.captions import read_folder_captions
+
+    data.captions = read_folder_captions(root, data.files)
+    return data

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
+from gancli.data import captions
 from gancli.data.cache import ImageArrays
 from gancli.data.registry import Request, builtin
 
@@ -140,7 +141,7 @@ def load_shapes(request: Request) -> Dataset:
     from gancli.data.builtins import drawn_set
 
     size = request.image_size or DEFAULT_SIZE
-    return drawn_set(
+    data = drawn_set(
         request,
         lambda: make_shapes(COUNT, size, request.seed),
         size,
@@ -148,3 +149,7 @@ def load_shapes(request: Request) -> Dataset:
         seed=request.seed,
         supersample=SUPERSAMPLE,
     )
+    data.captions = captions.shape_captions(
+        {k: v.numpy() for k, v in data.attributes.items()}, data.attribute_names, request.seed
+    )
+    return data

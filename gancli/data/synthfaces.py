@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from gancli.data import captions
 from gancli.data.cache import ImageArrays
 from gancli.data.registry import Request, builtin
 from gancli.errors import GanError
@@ -404,7 +405,7 @@ def load_synthfaces(request: Request) -> Dataset:
             f"synthfaces is drawn at 8 to {MAX_SIZE} pixels square; got --image-size "
             f"{size} (the default is {DEFAULT_SIZE})"
         )
-    return drawn_set(
+    data = drawn_set(
         request,
         lambda: make_faces(COUNT, size, request.seed, request.progress),
         size,
@@ -412,3 +413,7 @@ def load_synthfaces(request: Request) -> Dataset:
         seed=request.seed,
         version=VERSION,
     )
+    data.captions = captions.face_captions(
+        {k: v.numpy() for k, v in data.attributes.items()}, data.attribute_names, request.seed
+    )
+    return data

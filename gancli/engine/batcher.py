@@ -131,7 +131,9 @@ class Batcher:
         rank: int = 0,
         world: int = 1,
         order: str | None = None,
+        labels: torch.Tensor | None = None,
     ) -> None:
+        """`labels`: what each batch carries beside the images (default: the data's labels)."""
         n = len(data)
         if batch_size > n:
             raise GanError(
@@ -151,7 +153,7 @@ class Batcher:
         self.kind = data.kind
         self.batch_size, self.device, self.flip = batch_size, device, flip and data.kind == "image"
         self.channels_last = channels_last and data.kind == "image"
-        self.x, self.labels = data.x, data.labels
+        self.x, self.labels = data.x, data.labels if labels is None else labels
         if order is not None and order not in ORDERS:
             raise ValueError(f"order {order!r} is not one of {ORDERS}")
         self.order = order or shuffle_order(self.x)

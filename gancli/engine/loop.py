@@ -349,6 +349,7 @@ class Trainer:
             world=self.dist.world,
             # Global or block order: every rank must walk the same one.
             order=self.dist.from_main(shuffle_order(self.data.x)),
+            labels=self.variant.training_labels(self.data),
         )
         self.total = self._total_steps()
         self.step = 0
@@ -380,7 +381,7 @@ class Trainer:
             else self.variant.sample_z(self._grid_n(), torch.Generator().manual_seed(opts.seed + 1))
         )
         # Conditional runs show every class: column j of the grid is class j (j mod K).
-        k = self.variant.num_classes if self.variant.conditional else 0
+        k = self.variant.grid_columns()
         self.fixed_labels = seed_classes(self.variant, range(self._grid_n()))
         self.grid_nrow = min(k, 20) if k else None
         self._stop_signal: int | None = None

@@ -44,7 +44,10 @@ class Draw:
 
 
 def seed_classes(variant: Any, seeds: Sequence[int]) -> torch.Tensor | None:
-    """The class a conditional model draws for each seed when none is named: seed mod K."""
+    """The class a conditional model draws for each seed when none is named: seed mod K (a
+    text model: its example caption seed mod K, as the text's embedding)."""
+    if variant.text:
+        return variant.seed_texts(seeds)
     if not variant.conditional:
         return None
     return torch.tensor([s % variant.num_classes for s in seeds], dtype=torch.long)

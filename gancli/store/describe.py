@@ -206,6 +206,7 @@ def summarize(path: Path) -> dict[str, Any]:
             "resolution": resolution(spec),
             "classes": int(spec.get("num_classes") or 0),
             "value_range": spec.get("value_range"),
+            "vocabulary": len((spec.get("text") or {}).get("vocabulary") or []),
         },
         "latent": {
             "prior": hyper.get("prior"),
@@ -275,6 +276,9 @@ def summary_lines(summary: dict[str, Any]) -> list[tuple[str, str]]:
         text += f" + codes {codes} ({latent['size']} in all)"
     maps = translates(summary)
     out.append(("translates", maps) if maps else ("latent", text))
+    if data.get("vocabulary"):
+        words = f"{data['vocabulary']:,}-word vocabulary, bag of words (gan sample --text)"
+        out.append(("text", words))
     out.append(("steps", f"{summary['steps']:,}"))
     train = []
     if hyper.get("optimizer"):

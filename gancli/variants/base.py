@@ -110,6 +110,8 @@ class Variant:
     toy_defaults: ClassVar[Hyper | None] = None
     # G and D see the class label (cgan, acgan): the data must have labels.
     conditional: ClassVar[bool] = False
+    # G and D read a caption (gancls): the data must have captions, `gan sample --text`.
+    text: ClassVar[bool] = False
     # Options only this variant has; values go to Hyper.extra.
     options: ClassVar[tuple[Option, ...]] = ()
     # Its losses pass every image D sees through `augmented` (`gan train --augment`).
@@ -242,6 +244,15 @@ class Variant:
     def generate(self, z: Any, labels: Any = None, net: Any = None) -> Any:
         """Images (or points) from latents; conditional variants also take labels."""
         return (net if net is not None else self.generator)(z)
+
+    def training_labels(self, data: Any) -> Any:
+        """What the training batches carry beside the images, one row per item of the data
+        (its class labels; a text model: its captions as word ids)."""
+        return data.labels
+
+    def grid_columns(self) -> int:
+        """Columns of the training grids: one per class (conditional), else a square grid (0)."""
+        return self.num_classes if self.conditional else 0
 
     def bind_optimizers(self, opt_g: Any, opt_d: Any) -> None:
         """The engine hands over the optimisers it built (e.g. for unrolling D's updates)."""
