@@ -40,6 +40,8 @@ class Dataset:
     # Paired sets (pix2pix): each item of `x` is an A|B pair stored as 2C channels, A's first;
     # these name the two domains (e.g. ("edges", "faces")).
     pair_names: tuple[str, str] | None = None
+    # False for unpaired domains (CycleGAN, data/unpaired.py): item i's A and B are unrelated
+    aligned: bool = True
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -73,6 +75,8 @@ class Dataset:
         }
         if self.pair_names is not None:
             spec["pair"] = {"names": list(self.pair_names), "layout": "channels"}
+            if not self.aligned:
+                spec["pair"]["aligned"] = False
         if self.attribute_names:
             spec["attribute_names"] = {k: list(v) for k, v in self.attribute_names.items()}
         if self.modes is not None:
