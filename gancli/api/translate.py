@@ -253,6 +253,7 @@ def translate(ckpt: str, inputs: list[str], opts: TranslateOptions) -> Translate
     info = translation_of(model, ckpt)
     direction = _direction(info, opts.direction)
     src_name, dst_name = info["directions"][direction]
+    model.variant.direction = direction  # the way its generate() goes (CycleGAN has two)
     size = None if opts.keep_size else int(info["image_size"])
     read = functools.partial(
         read_image,
