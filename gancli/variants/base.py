@@ -180,9 +180,14 @@ class Variant:
         from gancli.errors import GanError
 
         if spec.get("pair"):
+            what, model = (
+                ("two unpaired domains", "cyclegan")
+                if spec["pair"].get("aligned") is False
+                else ("image pairs", "pix2pix")
+            )
             raise GanError(
-                f"'{spec.get('name')}' holds image pairs, for a translation model "
-                f"(gan train pix2pix); {cls.name} trains on single images"
+                f"'{spec.get('name')}' holds {what}, for a translation model "
+                f"(gan train {model}); {cls.name} trains on single images"
             )
         if cls.conditional and not spec.get("num_classes"):
             raise GanError(

@@ -41,7 +41,7 @@ F = lazy("torch.nn.functional")
 CYCLE_LAMBDA = 10.0
 POOL_SIZE = 50
 PATCHES = ("70", "1", "16", "286")
-BLOCKS = ("auto", "6", "9")
+BLOCKS = ("auto", "9", "6")
 
 
 class ImagePool:
