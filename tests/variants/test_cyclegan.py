@@ -182,3 +182,31 @@ def test_help_names_the_paper_and_the_two_domains():
     assert "Zhu, Park, Isola & Efros 2017" in text
     for flag in ("--data-a", "--data-b", "--cycle-lambda", "--identity", "--pool-size", "--blocks"):
         assert flag in text
+
+
+def test_two_folders_train_through_the_command_line(tmp_path):
+    """gan train cyclegan --data-a A/ --data-b B/: the run names both domains and translates
+    from one to the other."""
+    from PIL import Image
+
+    for name, colour in (("horses", (140, 90, 40)), ("zebras", (240, 240, 240))):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            Image.new("RGB", (20, 20), tuple(c - 10 * i for c in colour)).save(
+                tmp_path / name / f"{i}.png"
+            )
+    out = tmp_path / "run"
+    r = runner.invoke(
+        app,
+        ["train", "cyclegan", "--data-a", str(tmp_path / "horses"), "--data-b",
+         str(tmp_path / "zebras"), "--image-size", "16", "--patch", "16", "--width", "4", "--steps", "2",
+         "--precision", "fp32", "--device", "cpu", "-o", str(out), "--quiet"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    cfg = load_model(out).config
+    assert cfg["data"]["name"] == "horses2zebras"
+    assert cfg["translation"]["directions"] == {
+        "AtoB": ["horses", "zebras"],
+        "BtoA": ["zebras", "horses"],
+    }
+    assert cfg["train"]["data_a"] == str(tmp_path / "horses")
