@@ -14,7 +14,6 @@ from gancli import variants
 from gancli.engine.loop import Trainer
 from tests.conftest import tiny_options
 
-
 # Where the generic other value trains the same first step by design: a history pool larger
 # than one batch is not full yet (1 answers with stored fakes at once), and a decay that starts
 # at step 0 of a one-step run is the default's (1.0: no decay).
