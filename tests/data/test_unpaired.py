@@ -106,3 +106,16 @@ def test_an_archive_cannot_write_outside_the_data_root(tmp_path):
     with pytest.raises(GanError, match="outside"):
         _extract(bad, tmp_path / "root")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_export_writes_the_released_layout_which_reads_back(tmp_path):
+    from gancli.data.export import export_folder
+
+    a = _folder(tmp_path / "a", 3, 10, size=16)
+    b = _folder(tmp_path / "b", 2, 250, size=16)
+    ds = load_unpaired(str(a), str(b), cache_dir=tmp_path / "cache")
+    assert export_folder(ds, tmp_path / "out") == 3
+    assert len(list((tmp_path / "out" / "trainA").glob("*.png"))) == 3
+    back = load_data(tmp_path / "out", unpaired=True, cache_dir=tmp_path / "cache")
+    assert not back.aligned and back.x.shape == ds.x.shape[:1] + (6, 16, 16)
+    assert (back.x[:, 0] < 50).all() and (back.x[:, 3] > 200).all()
