@@ -29,15 +29,20 @@ def _one_thread():
 
 def tiny_options(out: Path, variant: str = "dcgan", **overrides):
     """A training run small enough for a CPU test: 16x16 shapes, narrow nets, fp32; for a
-    variant that trains on pairs (pix2pix), 32x32 held-out edge maps -> faces (1,000 pairs)."""
+    variant that trains on pairs (pix2pix), 32x32 held-out edge maps -> faces (1,000 pairs); for
+    one that trains on two unpaired domains (cyclegan), 32x32 held-out faces without and with
+    glasses."""
     from gancli import variants
     from gancli.engine.options import TrainOptions
 
-    paired = variants.get(variant).paired
+    cls = variants.get(variant)
+    paired = cls.paired or cls.unpaired
 
     opts = dict(
         variant=variant,
-        data="synthfaces-edges-test" if paired else "shapes",
+        data=("synthfaces-glasses-test" if cls.unpaired else "synthfaces-edges-test")
+        if paired
+        else "shapes",
         image_size=32 if paired else 16,
         width=20 if variant in ("gan", "cgan") else 8,
         batch_size=8,

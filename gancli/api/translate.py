@@ -38,7 +38,7 @@ class TranslateOptions:
     direction: str | None = option(
         None,
         help="Which way to translate, e.g. AtoB or BtoA; default: the model's own. "
-        "A pix2pix model goes one way only.",
+        "A pix2pix model goes one way only; a cyclegan model both (AtoB by default).",
     )
     pairs: bool = option(
         False,
@@ -98,7 +98,7 @@ def translation_of(model: Any, ckpt: str) -> dict[str, Any]:
     if not model.variant.translates or not info:
         raise GanError(
             f"{ckpt} is a {model.variant.name} model, which draws images from noise: "
-            "gan translate needs a translation model (gan train pix2pix); use gan sample for it"
+            "gan translate needs a translation model (gan train pix2pix or cyclegan); use gan sample for it"
         )
     return info
 
@@ -253,6 +253,7 @@ def translate(ckpt: str, inputs: list[str], opts: TranslateOptions) -> Translate
     info = translation_of(model, ckpt)
     direction = _direction(info, opts.direction)
     src_name, dst_name = info["directions"][direction]
+    model.variant.direction = direction  # the way its generate() goes (CycleGAN has two)
     size = None if opts.keep_size else int(info["image_size"])
     read = functools.partial(
         read_image,

@@ -1,4 +1,4 @@
-"""`gan translate CKPT INPUT...`: apply a translation model (pix2pix) to images, a folder or
+"""`gan translate CKPT INPUT...`: apply a translation model (pix2pix, cyclegan) to images, a folder or
 stdin."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ InputsArg = Annotated[
 def translate(
     ckpt: CkptArg, inputs: InputsArg, opts: TranslateOptions, json: JsonOpt = False
 ) -> None:
-    """Translate images with a trained translation model (gan train pix2pix).
+    """Translate images with a trained translation model (gan train pix2pix or cyclegan).
 
     Inputs of any size and mode are converted to the model's channels, scaled so the shorter
     side is the training size and centre-cropped, as the training data was; --keep-size runs
@@ -39,7 +39,9 @@ def translate(
 
         gan translate runs/edges-pix2pix sketches/ --out-dir faces/ --side-by-side
 
-        cat sketch.png | gan translate runs/edges-pix2pix - -o - > face.png"""
+        cat sketch.png | gan translate runs/edges-pix2pix - -o - > face.png
+
+        gan translate runs/synthfaces-glasses-cyclegan face.png -o plain.png --direction BtoA"""
     from gancli.api.translate import translate as run
 
     if json and opts.output == "-":

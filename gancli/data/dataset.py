@@ -44,6 +44,8 @@ class Dataset:
     # captions per image allowed (`gancli.data.captions`); empty when the set has none.
     captions: list[list[str]] = field(default_factory=list)
     _text: dict | None = field(default=None, init=False, repr=False, compare=False)
+    # False for unpaired domains (CycleGAN, data/unpaired.py): item i's A and B are unrelated
+    aligned: bool = True
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -77,6 +79,8 @@ class Dataset:
         }
         if self.pair_names is not None:
             spec["pair"] = {"names": list(self.pair_names), "layout": "channels"}
+            if not self.aligned:
+                spec["pair"]["aligned"] = False
         if self.attribute_names:
             spec["attribute_names"] = {k: list(v) for k, v in self.attribute_names.items()}
         if self.captions:

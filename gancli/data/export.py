@@ -1,7 +1,8 @@
 """Write a data set out as a folder of PNGs with its labels and attributes beside them.
 
 The folder is what `--data DIR` reads back: `00000.png`, `00001.png`, ... (a paired set's
-pairs side by side, A|B, as the released pix2pix sets are) and `attributes.csv`
+pairs side by side, A|B, as the released pix2pix sets are; two unpaired domains as
+`trainA/` and `trainB/`, as the released CycleGAN sets are) and `attributes.csv`
 (one row per file, one column per attribute, values by name, as CelebA's attribute list is one
 row per file), so a user can see what a faces folder looks like, train on it, or judge a model
 with their own tools.
@@ -47,9 +48,19 @@ def export_folder(
     out.mkdir(parents=True, exist_ok=True)
     width = max(5, len(str(n - 1)))
     names = [f"{i:0{width}d}.png" for i in range(n)]
+    unpaired = ds.pair_names is not None and not ds.aligned
+    if unpaired:
+        for sub in ("trainA", "trainB"):
+            (out / sub).mkdir()
 
     def write(i: int) -> None:
         a = np.asarray(ds.x[i])
+        if unpaired:  # each domain in its folder, the layout --data reads back
+            c = a.shape[0] // 2
+            for sub, half in (("trainA", a[:c]), ("trainB", a[c:])):
+                img = Image.fromarray(half[0] if c == 1 else half.transpose(1, 2, 0))
+                img.save(out / sub / names[i])
+            return
         if ds.pair_names is not None:  # A|B side by side, the layout --data reads back
             c = a.shape[0] // 2
             a = np.concatenate([a[:c], a[c:]], axis=2)

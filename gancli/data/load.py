@@ -14,6 +14,7 @@ from gancli.data.registry import (
     Request,
     paired_builtins,
     resolve_source,
+    unpaired_builtins,
 )
 from gancli.errors import GanError
 
@@ -50,6 +51,7 @@ def load_data(
     seed: int = 0,
     progress: Progress | None = None,
     paired: bool = False,
+    unpaired: bool = False,
 ) -> Dataset:
     """Resolve `source` (a folder, or a built-in name; None means DEFAULT_SOURCE) and load it.
 
@@ -60,18 +62,31 @@ def load_data(
     `seed` only affects the generated sets (shapes, toys); pass a fixed data seed, not the
     training seed, if runs with different seeds should see the same data. `progress(done, total)` is called
     while a cache entry is being built (only then). `paired` reads a folder as image pairs
-    (`gancli.data.pairs`) and refuses a built-in set that holds none.
+    (`gancli.data.pairs`) and refuses a built-in set that holds none. `unpaired` reads a folder
+    with trainA/ and trainB/ (or A/ and B/) as two unpaired domains (`gancli.data.unpaired`),
+    another folder as pairs, and refuses a built-in set of single images.
     """
     text = DEFAULT_SOURCE if source is None else os.fspath(source)
     image_size, channels = _check_options(image_size, channels)
     kind, target = resolve_source(text)
     if kind == "folder":
-        if paired:
+        assert isinstance(target, Path)
+        if unpaired:
+            from gancli.data.unpaired import domain_folders, load_unpaired_folder
+
+            if domain_folders(target) is not None:
+                return load_unpaired_folder(
+                    target,
+                    image_size=image_size,
+                    channels=channels,
+                    cache_dir=cache_dir,
+                    progress=progress,
+                )
+        if paired or unpaired:
             from gancli.data.pairs import load_pair_folder as read_folder
         else:
             from gancli.data.folder import load_folder as read_folder
 
-        assert isinstance(target, Path)
         return read_folder(
             target,
             image_size=image_size,
@@ -94,6 +109,13 @@ def load_data(
             progress=progress,
         )
     )
+    if unpaired and data.pair_names is None:
+        raise GanError(
+            f"'{name}' holds {'2-D points' if data.kind == 'points' else 'single images'}, "
+            f"not two domains: give --data-a A --data-b B (folders or built-in image sets), a "
+            f"folder with trainA/ and trainB/, or an unpaired built-in "
+            f"({', '.join(unpaired_builtins())})"
+        )
     if paired and data.pair_names is None:
         raise GanError(
             f"'{name}' holds {'2-D points' if data.kind == 'points' else 'single images'}, "

@@ -24,7 +24,8 @@ from gancli._registry import Registry
 from gancli.errors import GanError
 
 DEFAULT_SOURCE = "shapes"  # needs no download and no extra package
-KINDS = ("image", "points", "pairs")  # "pairs": A|B image pairs (pix2pix)
+# "pairs": A|B image pairs (pix2pix); "unpaired": two domains without pairs (CycleGAN)
+KINDS = ("image", "points", "pairs", "unpaired")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Builtin:
 
     name: str
     help: str  # one line for `gan data list` and help texts
-    kind: str  # "image", "points" or "pairs"
+    kind: str  # "image", "points", "pairs" or "unpaired"
     aliases: tuple[str, ...] = ()  # other spellings people type for it
     module: str = ""
     load: Callable[[Request], Any] | None = None
@@ -76,6 +77,11 @@ def builtin_names() -> list[str]:
 def paired_builtins() -> list[str]:
     """The built-in sets of image pairs, for help texts and errors."""
     return sorted(n for n, s in SOURCES.items() if s.kind == "pairs")
+
+
+def unpaired_builtins() -> list[str]:
+    """The built-in sets of two unpaired domains, for help texts and errors."""
+    return sorted(n for n, s in SOURCES.items() if s.kind == "unpaired")
 
 
 def canonical_name(name: str) -> str | None:

@@ -200,6 +200,42 @@ def new_config(
     return config
 
 
+def load_training_data(opts: TrainOptions, cls: type[variants.Variant]) -> Any:
+    """The run's data: --data, or the two domains --data-a and --data-b of an unpaired model."""
+    from gancli.data import load_data
+
+    progress = lambda done, total: report("preparing the data", done, total)  # noqa: E731
+    if opts.data_a is None and opts.data_b is None:
+        return load_data(
+            opts.data,
+            image_size=opts.image_size,
+            channels=opts.channels,
+            seed=0,
+            progress=progress,
+            paired=cls.paired,
+            unpaired=cls.unpaired,
+        )
+    if not cls.unpaired:
+        raise GanError(
+            f"--data-a and --data-b give the two domains of an unpaired translation model "
+            f"(gan train cyclegan); {cls.name} trains on --data"
+        )
+    if opts.data_a is None or opts.data_b is None or opts.data is not None:
+        raise GanError(
+            "give both --data-a A and --data-b B (the two domains), and no --data; or --data "
+            "alone with an unpaired set (a folder with trainA/ and trainB/, or a built-in)"
+        )
+    from gancli.data.unpaired import load_unpaired
+
+    return load_unpaired(
+        opts.data_a,
+        opts.data_b,
+        image_size=opts.image_size,
+        channels=opts.channels,
+        progress=progress,
+    )
+
+
 class Trainer:
     def __init__(
         self,
@@ -212,8 +248,6 @@ class Trainer:
         """`on_finish(run, event)` is called once the run is done, on rank 0 only, with the run
         folder and the progress output's `event(name, **fields)`, before the last event
         ("done"): `gan train` puts the finished model in the zoo there."""
-        from gancli.data import load_data
-
         self.opts, self.json_lines, self.quiet = opts, json_lines, quiet
         self.on_finish = on_finish
         resume_ckpt = None
@@ -265,14 +299,7 @@ class Trainer:
         # The first process on each machine builds the data cache; the others then read it.
         if self.dist.local_rank != 0:
             self.dist.barrier()
-        self.data = load_data(
-            opts.data,
-            image_size=opts.image_size,
-            channels=opts.channels,
-            seed=0,
-            progress=lambda done, total: report("preparing the data", done, total),
-            paired=cls.paired,
-        )
+        self.data = load_training_data(opts, cls)
         if self.dist.local_rank == 0:
             self.dist.barrier()
         if self.data.skipped:
@@ -352,6 +379,7 @@ class Trainer:
             labels=self.variant.training_labels(self.data),
         )
         self.total = self._total_steps()
+        self.variant.total_steps = self.total
         self.step = 0
         self.watch = None
         if opts.eval_every:

@@ -39,6 +39,15 @@ class TrainOptions:
 
     variant: str
     data: str | None = option(None, "--data", "-d", help=_data_help())
+    data_a: str | None = option(
+        None,
+        "--data-a",
+        help="Unpaired translation (cyclegan): domain A, an image folder or a built-in image "
+        "set; with --data-b, in place of --data.",
+    )
+    data_b: str | None = option(
+        None, "--data-b", help="Unpaired translation (cyclegan): domain B, as --data-a."
+    )
     image_size: int | None = option(
         None,
         help="Resize (shorter side) and centre-crop images to this size (default: a folder's "

@@ -120,6 +120,8 @@ class Variant:
     # applies it, and its config says how (`translation`). `paired`: it trains on A|B pairs.
     translates: ClassVar[bool] = False
     paired: ClassVar[bool] = False
+    # It trains on two unpaired domains (CycleGAN): --data-a/--data-b, or an unpaired set.
+    unpaired: ClassVar[bool] = False
     # The EMA decay of G when the run gives no --ema-decay (0: no average).
     ema_decay: ClassVar[float] = 0.999
     # What its D says of one image, as a score that is higher for what D takes as more real
@@ -180,9 +182,14 @@ class Variant:
         from gancli.errors import GanError
 
         if spec.get("pair"):
+            what, model = (
+                ("two unpaired domains", "cyclegan")
+                if spec["pair"].get("aligned") is False
+                else ("image pairs", "pix2pix")
+            )
             raise GanError(
-                f"'{spec.get('name')}' holds image pairs, for a translation model "
-                f"(gan train pix2pix); {cls.name} trains on single images"
+                f"'{spec.get('name')}' holds {what}, for a translation model "
+                f"(gan train {model}); {cls.name} trains on single images"
             )
         if cls.conditional and not spec.get("num_classes"):
             raise GanError(
@@ -203,6 +210,9 @@ class Variant:
         ).to(self.device)
         self.latent_codes: list[dict[str, Any]] = config.get("codes", [])
         self.num_classes: int = int(self.spec.get("num_classes") or 0)
+        # The run's length in G steps, set by the training loop before it starts (schedules
+        # that end with the run, e.g. CycleGAN's linear decay, read it); None outside a run.
+        self.total_steps: int | None = None
 
     @property
     def generator(self) -> Any:

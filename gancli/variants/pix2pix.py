@@ -131,6 +131,11 @@ class Pix2Pix(Variant):
                 "names, a folder of side-by-side A|B images, or a paired built-in "
                 "(synthfaces-edges, facades, maps, edges2shoes)"
             )
+        if spec["pair"].get("aligned") is False:
+            raise GanError(
+                f"pix2pix trains on aligned pairs and '{spec.get('name')}' holds two unpaired "
+                "domains: train a CycleGAN on them (gan train cyclegan)"
+            )
 
     @classmethod
     def net_config(cls, spec, hyper, width):

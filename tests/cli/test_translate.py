@@ -234,3 +234,28 @@ def test_info_the_card_and_the_zoo_say_what_the_model_translates(p2p, tmp_path, 
     assert "gan sample" not in card and "| translates | edges -> faces (AtoB)" in card
     r = gan("translate", "edges2faces", p2p / "edges" / "00000.png", "-o", tmp_path / "z.png")
     assert r.exit_code == 0, r.output  # a zoo name works wherever a checkpoint does
+
+
+def test_a_cyclegan_translates_both_ways_and_says_which(tmp_path):
+    """AtoB by default (G: no glasses -> glasses), --direction BtoA runs F."""
+    run = tmp_path / "cyc"
+    Trainer(tiny_options(run, "cyclegan", steps=2, batch_size=2), quiet=True).run()
+    face = tmp_path / "face.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), np.uint8)).save(face)
+    r = gan("translate", run, face, "-o", tmp_path / "ab.png")
+    assert r.exit_code == 0 and "no-glasses -> glasses" in r.output, r.output
+    r = gan("translate", run, face, "-o", tmp_path / "ba.png", "--direction", "BtoA")
+    assert r.exit_code == 0 and "glasses -> no-glasses" in r.output, r.output
+    model = load_model(run)
+    x = torch.from_numpy(_px(face).astype(np.float32).transpose(2, 0, 1)).div(127.5).sub(1)[None]
+    for name, net in (
+        ("ab.png", model.variant.generator.ab),
+        ("ba.png", model.variant.generator.ba),
+    ):
+        with torch.no_grad():
+            y = net(x)[0]
+        want = ((y.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+        assert np.abs(want.astype(int) - _px(tmp_path / name).astype(int)).max() <= 1
+    assert not np.array_equal(_px(tmp_path / "ab.png"), _px(tmp_path / "ba.png"))
+    r = gan("translate", run, face, "-o", tmp_path / "x.png", "--direction", "AtoC")
+    assert r.exit_code == 1 and "translates AtoB, BtoA only" in r.stderr
