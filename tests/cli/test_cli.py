@@ -249,6 +249,6 @@ def test_help_is_reflowed_and_ckpt_help_names_every_form():
     r = CliRunner().invoke(app, ["sample", "--help"], env={"COLUMNS": "200"})
     assert r.exit_code == 0
     # the docstring's second sentence is one line at 200 columns, not broken where it was typed
-    assert "for a conditional checkpoint without --class, class (SEED+i) mod K)" in r.output
+    assert "for a conditional checkpoint without --class, class (SEED+i) mod K;" in r.output
     for form in ("a zoo name", "curated:NAME", "hf://owner/repo"):
         assert form in r.output
