@@ -486,6 +486,8 @@ class Trainer:
                 torch.manual_seed(self.opts.seed + 1)
                 x, y = self.variant.split_pairs(self.fixed_z)
                 out = self.model.sample(x).cpu()
+            if x.shape[-2:] != out.shape[-2:]:  # super-resolution: the input at the output's size
+                x = torch.nn.functional.interpolate(x, size=out.shape[-2:], mode="nearest")
             rows = torch.stack([x, out, y], 1).flatten(0, 1)
             save_image(picture(rows, self.data.spec(), 6), path)
             return path
