@@ -253,7 +253,7 @@ class Trainer:
         if opts.eval_every and cls.translates:
             raise GanError(
                 f"--eval-every draws samples from noise; {cls.name} translates images: "
-                "measure it with benchmarks/pix2pix_ablation.py's held-out metrics instead"
+                "measure it on held-out data instead (benchmarks/pix2pix_ablation.py, srgan_table.py)"
             )
 
         # Under torchrun: join the group (and take this rank's GPU). Only rank 0 talks and writes.

@@ -138,3 +138,23 @@ def test_train_help_names_the_paper(name):
     assert "--scale" in r.stdout and "--blocks" in r.stdout
     if name == "srgan":
         assert "--vgg-weights" in r.stdout and "--init" in r.stdout
+
+
+def test_commands_that_draw_from_noise_point_at_gan_upscale(sr, tmp_path):
+    r = gan("sample", sr / "run", "-n", "4", "-o", tmp_path / "g.png")
+    assert r.exit_code == 1 and "use gan upscale CKPT IMAGE -o OUT" in r.stderr
+    r = gan("project", sr / "run", sr / "imgs" / "0.png", "-o", tmp_path / "z.safetensors")
+    assert r.exit_code == 1 and "gan upscale CKPT IMAGE -o OUT applies it" in r.stderr
+
+
+def test_the_zoo_and_the_card_say_to_upscale_with_it(sr, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_ZOO", str(tmp_path / "zoo"))
+    r = gan("info", sr / "run")
+    assert r.exit_code == 0 and "4x4 low-res -> 16x16 high-res" in r.output
+    r = gan("zoo", "add", sr / "run", "--name", "tiny-sr")
+    assert r.exit_code == 0, r.output
+    assert "upscale with it: gan upscale tiny-sr IMAGE -o OUT" in r.output
+    card = (tmp_path / "zoo" / "tiny-sr" / "README.md").read_text()
+    assert "gan upscale tiny-sr input.png -o output.png" in card and "gan translate" not in card
+    r = gan("upscale", "tiny-sr", sr / "imgs" / "0.png", "-o", tmp_path / "z.png")
+    assert r.exit_code == 0, r.output  # a zoo name works wherever a checkpoint does
