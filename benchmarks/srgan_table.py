@@ -45,21 +45,27 @@ FIGURE = REPO / "docs" / "images" / "srgan_table.png"
 CROPS = REPO / "docs" / "images" / "srgan_crops.png"
 
 
+def content(name: str) -> str | None:
+    """The content loss of an SRGAN row ("srgan-vgg22" -> "vgg22"); None for SRResNet."""
+    return name.split("-", 1)[1] if name.startswith("srgan-") else None
+
+
 def run_dir(name: str, args: argparse.Namespace) -> Path:
     steps = args.srresnet_steps if name == "srresnet" else args.srgan_steps
     lr = f"-lr{args.srresnet_lr:g}" if name == "srresnet" and args.srresnet_lr != 1e-4 else ""
-    return args.runs / f"{name}-{args.size}-w{args.width}b{args.blocks}{lr}-{steps}"
+    stem = "srgan" if content(name) == "vgg54" else name  # the default content: no suffix
+    return args.runs / f"{stem}-{args.size}-w{args.width}b{args.blocks}{lr}-{steps}"
 
 
 def train_args(name: str, args: argparse.Namespace) -> list[str]:
     steps = args.srresnet_steps if name == "srresnet" else args.srgan_steps
     extra = (
-        ["--init", str(run_dir("srresnet", args))]
-        if name == "srgan"
+        ["--content", str(content(name)), "--init", str(run_dir("srresnet", args))]
+        if content(name)
         else ["--lr", f"{args.srresnet_lr:g}"]
     )
     return [
-        "train", name, "--data", "synthfaces", "--image-size", str(args.size), "--scale", "4",
+        "train", name.split("-")[0], "--data", "synthfaces", "--image-size", str(args.size), "--scale", "4",
         "--width", str(args.width), "--blocks", str(args.blocks), "--batch-size",
         str(args.batch_size), "--steps", str(steps), "--seed", "0", "--precision", "fp32",
         "--device", "cpu", "--sample-every", str(steps), "--checkpoint-every", "200",
@@ -120,6 +126,15 @@ def upscale_all(run: Path, lr: torch.Tensor) -> torch.Tensor:
     )
 
 
+def detail(x: torch.Tensor) -> float:
+    """Mean absolute Laplacian of the luma (pixels in [0, 1]): the images' high-frequency
+    energy; below the real faces' is blur, above it is detail that is not there (noise, a grid)."""
+    w = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    y = ((x.clamp(-1, 1) + 1) / 2 * w).sum(1, keepdim=True)
+    k = torch.tensor([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]).view(1, 1, 3, 3)
+    return float(torch.nn.functional.conv2d(y, k).abs().mean())
+
+
 def write_pngs(x: torch.Tensor, folder: Path) -> Path:
     from PIL import Image
 
@@ -154,7 +169,9 @@ def fid_kid(folder: Path, n: int, size: int) -> dict[str, float]:
             "--no-save",
         )  # fmt: skip
     )
-    return {r["metric"]: r["value"] for r in doc["results"]}
+    out = {r["metric"]: r["value"] for r in doc["results"]}
+    out.update({f"{r['metric']}_se": r.get("spread") or 0.0 for r in doc["results"]})
+    return out
 
 
 def other_faces(n: int, size: int) -> torch.Tensor:
@@ -200,13 +217,14 @@ def measure(runs: dict[str, Path], args: argparse.Namespace) -> tuple[list, dict
         ("other real faces (floor)", other_faces(args.n_test, args.size)),
     ]:
         m = paired_metrics(x, hr) if name in outs else {}
+        m["detail"] = detail(x) / detail(hr)
         m.update(fid_kid(write_pngs(x, work / name.split()[0]), args.n_test, args.size))
         found[name] = m
         minutes = train_minutes(runs[name]) if name in runs else None
         rows.append(
             [name, f"{minutes:.1f}" if minutes else "-",
              f"{m['psnr']:.2f}" if "psnr" in m else "-", f"{m['ssim']:.4f}" if "ssim" in m else "-",
-             f"{m['fid']:.2f}", f"{m['kid']:.4f}"]
+             f"{m['detail']:.2f}", f"{m['fid']:.2f} ± {m['fid_se']:.2f}", f"{m['kid']:.4f}"]
         )  # fmt: skip
         print(name, m, flush=True)
     if not args.quick:
@@ -214,34 +232,57 @@ def measure(runs: dict[str, Path], args: argparse.Namespace) -> tuple[list, dict
     return rows, found
 
 
-def finding(found: dict) -> str:
-    """The paper's shape, checked in words from the numbers."""
-    b, r, g = found["bicubic"], found["srresnet"], found["srgan"]
-    best_psnr = max(("bicubic", "srresnet", "srgan"), key=lambda k: found[k]["psnr"])
-    psnr_ok = best_psnr == "srresnet"
-    fid_ok = g["fid"] < r["fid"]
+def finding(found: dict, gans: list[str]) -> str:
+    """The paper's shape, checked in words from the numbers, for each SRGAN row."""
+    b, r = found["bicubic"], found["srresnet"]
+    best_psnr = max(("bicubic", "srresnet", *gans), key=lambda k: found[k]["psnr"])
     parts = [
-        f"PSNR: SRResNet {r['psnr']:.2f} dB, SRGAN {g['psnr']:.2f}, bicubic {b['psnr']:.2f} "
-        f"(best: {best_psnr}); SSIM {r['ssim']:.3f} / {g['ssim']:.3f} / {b['ssim']:.3f}.",
-        f"FID (classifier features): SRGAN {g['fid']:.2f}, SRResNet {r['fid']:.2f}, bicubic "
-        f"{b['fid']:.2f}.",
+        f"Best PSNR: {best_psnr} ({found[best_psnr]['psnr']:.2f} dB; SRResNet {r['psnr']:.2f}, "
+        f"bicubic {b['psnr']:.2f})."
     ]
-    if psnr_ok and fid_ok:
-        parts.append(
-            "The paper's shape holds at this budget: SRResNet keeps the best PSNR, and SRGAN, "
-            "with less PSNR, is closer to the real faces in the perceptual measure."
-        )
-    else:
-        what = []
-        if not psnr_ok:
-            what.append(f"{best_psnr}, not SRResNet, has the best PSNR")
-        if not fid_ok:
-            what.append("SRGAN does not beat SRResNet in FID")
-        parts.append(f"The paper's shape does not hold at this budget: {'; '.join(what)}.")
+    for name in gans:
+        g = found[name]
+        apart = (r["fid"] - g["fid"]) / max(g["fid_se"], r["fid_se"], 1e-9)
+        fid_ok = apart >= 2  # a win clear of the bootstrap noise
+        if best_psnr == "srresnet" and fid_ok:
+            parts.append(
+                f"{name}: the paper's shape holds at this budget: {g['psnr']:.2f} dB, less than "
+                f"SRResNet's, and closer to the real faces in FID ({g['fid']:.2f} against "
+                f"SRResNet's {r['fid']:.2f}, {apart:.1f} bootstrap SEs apart)."
+            )
+        else:
+            what = (
+                [] if best_psnr == "srresnet" else [f"{best_psnr}, not SRResNet, has the best PSNR"]
+            )
+            if not fid_ok:
+                what.append(
+                    f"its FID {g['fid']:.2f} is not clearly below SRResNet's {r['fid']:.2f} "
+                    f"({apart:.1f} bootstrap SEs apart; 2 would be clear)"
+                )
+            parts.append(
+                f"{name}: the paper's shape does not hold at this budget: {'; '.join(what)}."
+            )
+        if g["detail"] > 1.2:
+            parts.append(
+                f"But {name}'s images hold {g['detail']:.1f}x the real faces' high-frequency "
+                "energy (detail / HR's): detail that is not in the faces, the grid and stripe "
+                "patterns the crops show"
+                + (
+                    ", which these FID features score as closer to real than SRResNet's blur"
+                    if fid_ok
+                    else ""
+                )
+                + "; by eye it is not the paper's photo-realism."
+            )
     return " ".join(parts)
 
 
-def body(args: argparse.Namespace, table: str, found: dict, minutes: float) -> str:
+def body(
+    args: argparse.Namespace, table: str, found_text: str, minutes: float, trained: float
+) -> str:
+    cols = " | ".join(
+        ["bicubic", "srresnet", *(f"srgan-{c}" for c in args.contents.split(",")), "HR"]
+    )
     return "\n\n".join(
         [
             "## SRGAN: the paper's table on held-out synthfaces (x4, 16x16 -> 64x64)"
@@ -249,11 +290,12 @@ def body(args: argparse.Namespace, table: str, found: dict, minutes: float) -> s
             else f"## SRGAN: the paper's table on held-out synthfaces (x4 to {args.size}px)",
             f"Script: `python benchmarks/srgan_table.py --size {args.size} --width {args.width} "
             f"--blocks {args.blocks} --srresnet-steps {args.srresnet_steps} --srgan-steps "
-            f"{args.srgan_steps}` ({today()}; {machine_summary()}, one thread, fp32, a machine "
-            f"shared with other work; each model's training time is in the table, the whole "
-            f"script took {minutes:.1f} min).",
+            f"{args.srgan_steps} --contents {args.contents}` ({today()}; {machine_summary()}, one thread, fp32, a machine "
+            f"shared with other work; each model's training time is in the table, {trained:.1f} "
+            f"min together; the whole script took {minutes:.1f} min).",
             f"Models: `gan {' '.join(train_args('srresnet', args)[:-2])}`, then "
-            f"`gan {' '.join(train_args('srgan', args)[:-4])} --init` that run. The paper's "
+            f"`gan {' '.join(train_args('srgan-vgg54', args)[:-4])}` that run (`--content` as "
+            "the row says). The paper's "
             "losses (SRResNet: MSE; SRGAN: content loss in VGG54 features + 1e-3 adversarial), "
             "D and Adam (SRGAN at the paper's 1e-4), batch 16; what the CPU budget changed: "
             f"SRResNet's rate is {args.srresnet_lr:g} (the paper's 1e-4 is for 10^6 updates; in a "
@@ -261,23 +303,27 @@ def body(args: argparse.Namespace, table: str, found: dict, minutes: float) -> s
             f"{args.width} and {args.blocks} residual blocks (the paper: 64 and 16), D the same "
             f"width, whole {args.size}x{args.size} faces instead of 96x96 crops, and "
             f"{args.srresnet_steps} + {args.srgan_steps} updates instead of 10^6 + 2x10^5. "
-            "The VGG54 is VGG19's layers at a quarter of its widths with fixed random weights "
-            "(no trained VGG19 offline; `--vgg-weights` takes one).",
+            "The VGG features (vgg54: phi_5,4, the paper's SRGAN; vgg22: phi_2,2, its "
+            "SRGAN-VGG22) are VGG19's layers at a quarter of its widths with fixed random "
+            "weights (no trained VGG19 offline; `--vgg-weights` takes one).",
             f"Measured on the first {args.n_test:,} faces of `synthfaces-test` (other faces than "
             "the training set's): the LR input made as in training (antialiased bicubic x1/4, "
             "8-bit), outputs rounded to 8 bits as `gan upscale` writes them. PSNR on RGB in "
             "[0, 1] over the whole image (the paper: luma, 4-pixel border cut), SSIM on luma "
             "(11x11 Gaussian window). FID and KID: `gan evaluate --fake DIR --data "
             "synthfaces-test --features classifier` (the project's offline SmallCNN, trained on "
-            "the held-out faces' labels; a different network from the content loss's), "
-            "outputs against the real HR faces; 1,000 other real faces place the floor.",
+            "the held-out faces' labels; a different network from the content loss's; ± its "
+            "bootstrap SE), "
+            "outputs against the real HR faces; 1,000 other real faces place the floor. Detail / "
+            "HR's: the mean absolute Laplacian of the luma over the real faces' (below 1: blur; "
+            "above: high frequencies the faces do not have).",
             table,
-            finding(found),
-            "![bicubic | SRResNet | SRGAN | HR](images/srgan_table.png)",
-            "Rows: 6 held-out faces; columns: bicubic, SRResNet, SRGAN, the real HR face "
+            found_text,
+            f"![{cols}](images/srgan_table.png)",
+            f"Rows: 6 held-out faces; columns: {cols} (the real face) "
             f"({args.size}x{args.size}, enlarged 2x). Below: the eyes of three of them, "
             "enlarged 6x, in the same order.",
-            "![crops: bicubic | SRResNet | SRGAN | HR](images/srgan_crops.png)",
+            f"![crops: {cols}](images/srgan_crops.png)",
         ]
     )
 
@@ -290,6 +336,11 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--srresnet-steps", type=int, default=800)
     p.add_argument("--srgan-steps", type=int, default=300)
+    p.add_argument(
+        "--contents",
+        default="vgg54,vgg22",
+        help="SRGAN content losses, one row each: vgg54,vgg22,mse",
+    )
     p.add_argument(
         "--srresnet-lr", type=float, default=5e-4, help="SRResNet's Adam rate (the paper: 1e-4)"
     )
@@ -304,18 +355,30 @@ def main() -> None:
         args.srresnet_steps, args.srgan_steps, args.n_test = 3, 3, 100
     torch.set_num_threads(1)
     started = time.perf_counter()
-    runs = {name: train_one(name, args) for name in ("srresnet", "srgan")}
+    gans = [f"srgan-{c}" for c in args.contents.split(",")]
+    runs = {name: train_one(name, args) for name in ("srresnet", *gans)}
     if args.train_only:
         return
     rows, found = measure(runs, args)
     table = markdown_table(
-        ["outputs", "train (min)", "PSNR dB", "SSIM", "FID (classifier)", "KID"], rows
+        [
+            "outputs",
+            "train (min)",
+            "PSNR dB",
+            "SSIM",
+            "detail / HR's",
+            "FID (classifier) ± SE",
+            "KID",
+        ],
+        rows,
     )
     print(table)
-    print(finding(found))
+    print(finding(found, gans))
     if not args.quick:
         minutes = (time.perf_counter() - started) / 60
-        write_section(DOC, "srgan_table", body(args, table, found, minutes) + "\n")
+        trained = sum(train_minutes(run) or 0.0 for run in runs.values())
+        text = body(args, table, finding(found, gans), minutes, trained)
+        write_section(DOC, "srgan_table", text + "\n")
         print("wrote docs/benchmarks.md,", FIGURE.relative_to(REPO), "and", CROPS.name)
 
 
