@@ -86,6 +86,7 @@ def project(
     from gancli.latent.project import load_targets
     from gancli.latent.project import project as descend
     from gancli.render import grid, save_image, to_uint8_images
+    from gancli.store.describe import applying_command
     from gancli.store.locate import resolve
 
     preview = opts.preview_file()
@@ -95,7 +96,7 @@ def project(
     if model.variant.translates:
         raise GanError(
             f"this is a {model.variant.name} model: it has no latent to project into; "
-            "gan translate CKPT IMAGE -o OUT applies it"
+            f"gan {applying_command(model.config.get('translation'))} CKPT IMAGE -o OUT applies it"
         )
     targets, names = load_targets(images, model.spec)
     labels = _labels(model, opts, len(targets))

@@ -159,15 +159,16 @@ def _slim_copy(model_file: Path) -> Path:
 
 
 def use_hint(entry: Any) -> str:
-    """How to use a zoo entry in one command: sample it, or translate with it."""
-    from gancli.store.describe import read_config
+    """How to use a zoo entry in one command: sample it, or translate (upscale) with it."""
+    from gancli.store.describe import applying_command, read_config
 
     try:
         translation = read_config(entry.model)[0].get("translation")
     except (GanError, OSError):  # a hint is never worth an error
         translation = None
     if translation:
-        return f"translate with it: gan translate {entry.name} IMAGE -o OUT"
+        verb = applying_command(translation)
+        return f"{verb} with it: gan {verb} {entry.name} IMAGE -o OUT"
     return f"sample it: gan sample {entry.name}"
 
 

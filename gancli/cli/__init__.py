@@ -21,6 +21,7 @@ from gancli.cli import (
     sample,
     train,
     translate,
+    upscale,
 )
 from gancli.cli import info as info_command
 from gancli.cli import zoo as zoo_command
@@ -60,6 +61,7 @@ def root(
 app.add_typer(train.app, name="train")
 app.command("sample")(sample.sample)
 app.command("translate")(translate.translate)
+app.command("upscale")(upscale.upscale)
 app.command("interpolate")(interpolate.interpolate)
 app.command("arithmetic")(arithmetic.arithmetic)
 app.add_typer(concept.app, name="concept")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from gancli.data.dataset import Dataset
 
 COUNT = 30_000
+TEST_COUNT = 1_000
+TEST_SEED = 1_000_003  # synthfaces-test: another seed than the training set's (0)
 DEFAULT_SIZE = 64
 MAX_SIZE = 128
 CANVAS = 256
@@ -396,9 +398,19 @@ def make_faces(
     kind="image",
     aliases=("faces", "synth-faces"),
 )
+@builtin(
+    "synthfaces-test",
+    help="1,000 held-out synthfaces (other faces than synthfaces'), for evaluation",
+    kind="image",
+    aliases=("faces-test",),
+)
 def load_synthfaces(request: Request) -> Dataset:
     from gancli.data.builtins import drawn_set
 
+    if request.name == "synthfaces-test":  # its own faces, whatever the data seed
+        n, seed = TEST_COUNT, TEST_SEED
+    else:
+        n, seed = COUNT, request.seed
     size = request.image_size or DEFAULT_SIZE
     if not 8 <= size <= MAX_SIZE:
         raise GanError(
@@ -407,10 +419,10 @@ def load_synthfaces(request: Request) -> Dataset:
         )
     data = drawn_set(
         request,
-        lambda: make_faces(COUNT, size, request.seed, request.progress),
+        lambda: make_faces(n, size, seed, request.progress),
         size,
-        n=COUNT,
-        seed=request.seed,
+        n=n,
+        seed=seed,
         version=VERSION,
     )
     data.captions = captions.face_captions(

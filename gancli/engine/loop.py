@@ -287,7 +287,7 @@ class Trainer:
         if opts.eval_every and cls.translates:
             raise GanError(
                 f"--eval-every draws samples from noise; {cls.name} translates images: "
-                "measure it with benchmarks/pix2pix_ablation.py's held-out metrics instead"
+                "measure it on held-out data instead (benchmarks/pix2pix_ablation.py, srgan_table.py)"
             )
 
         # Under torchrun: join the group (and take this rank's GPU). Only rank 0 talks and writes.
@@ -515,6 +515,8 @@ class Trainer:
                 torch.manual_seed(self.opts.seed + 1)
                 x, y = self.variant.split_pairs(self.fixed_z)
                 out = self.model.sample(x).cpu()
+            if x.shape[-2:] != out.shape[-2:]:  # super-resolution: the input at the output's size
+                x = torch.nn.functional.interpolate(x, size=out.shape[-2:], mode="nearest")
             rows = torch.stack([x, out, y], 1).flatten(0, 1)
             save_image(picture(rows, self.data.spec(), 6), path)
             return path

@@ -99,9 +99,11 @@ def draw(
     if (seeds is None) == (latents is None):
         raise ValueError("draw takes seeds or latents, one of them")
     if variant.translates:
+        from gancli.store.describe import applying_command
+
         raise GanError(
             f"this is a {variant.name} model: it translates images and draws nothing from "
-            "noise; use gan translate CKPT IMAGE -o OUT"
+            f"noise; use gan {applying_command(variant.config.get('translation'))} CKPT IMAGE -o OUT"
         )
     if latents is not None:
         z, chosen = latents, list(range(len(latents)))

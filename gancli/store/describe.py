@@ -235,6 +235,12 @@ def translates(summary: dict[str, Any]) -> str | None:
     return f"{ways}, trained at {info['image_size']}x{info['image_size']}"
 
 
+def applying_command(translation: dict[str, Any] | None) -> str:
+    """The command that applies a translation model: `upscale` for a super-resolution model
+    (its translation says a `scale`), `translate` for the rest."""
+    return "upscale" if translation and "scale" in translation else "translate"
+
+
 def human_bytes(n: int) -> str:
     size = float(n)
     for unit in ("B", "kB", "MB", "GB"):

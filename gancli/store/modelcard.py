@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from gancli.store.describe import number, translates
+from gancli.store.describe import applying_command, number, translates
 from gancli.store.files import MODEL_FILE, SAMPLES_FILE
 
 MARKER = (
@@ -152,8 +152,9 @@ def render(
     if samples:
         alt = "inputs, translations and targets" if maps else "samples from the EMA generator"
         lines += [f"![{alt}]({SAMPLES_FILE})", ""]
+    verb = applying_command(summary.get("translation"))
     use = (
-        [f"gan translate {where} input.png -o output.png", f"gan translate {where} inputs/ "
+        [f"gan {verb} {where} input.png -o output.png", f"gan {verb} {where} inputs/ "
          "--out-dir outputs/"]
         if maps
         else [f"gan sample {where} -n 64 -o grid.png"]
@@ -180,7 +181,7 @@ def render(
             "",
             (
                 "`model.sample(x)` then translates a batch x of images (N, C, H, W) in [-1, 1]; "
-                "`gancli.api.translate` does files and folders."
+                f"`gancli.api.{verb}` does files and folders."
                 if maps
                 else "`model.sample(model.variant.sample_z(16))` then draws 16 samples "
                 + ("(N, C, H, W) in [-1, 1]." if kind == "images" else "(N, 2).")

@@ -28,6 +28,7 @@ def test_builtin_names_sorted_and_complete():
         "fashion-mnist",
         "cifar10",
         "synthfaces",
+        "synthfaces-test",
         "shapes",
         "ring8",
         "grid25",

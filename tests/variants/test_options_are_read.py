@@ -20,10 +20,28 @@ from tests.conftest import tiny_options
 OTHER_VALUES = {("cyclegan", "pool_size"): 1, ("cyclegan", "decay_start"): 1.0}
 
 
-def _other_value(opt: variants.Option, default, variant: str = ""):
+def _file_value(tmp_path, name: str, option: str) -> str:
+    """A valid file for the options that name one (their default: none)."""
+    if (name, option) == ("srgan", "vgg_weights"):  # a torchvision VGG19 state dict
+        import torchvision
+        from safetensors.torch import save_file
+
+        path = tmp_path / "vgg19.safetensors"
+        state = torchvision.models.vgg19().features.state_dict()
+        save_file({f"features.{k}": v for k, v in state.items()}, str(path))
+        return str(path)
+    if (name, option) == ("srgan", "init"):  # a trained SRResNet of the same shape
+        Trainer(tiny_options(tmp_path / "init", "srresnet", steps=1), quiet=True).run()
+        return str(tmp_path / "init")
+    raise AssertionError(f"{name} --{option}: no file value known to this test")
+
+
+def _other_value(opt: variants.Option, default, variant: str = "", file=None):
     """A valid value other than the default."""
     if (variant, opt.name) in OTHER_VALUES:
         return OTHER_VALUES[(variant, opt.name)]
+    if opt.type is str and not opt.choices and not default:
+        return file()
     if opt.choices:
         return next(c for c in opt.choices if c != default)
     if opt.type is bool:
@@ -66,7 +84,7 @@ def test_every_offered_option_changes_the_training_step(tmp_path, name, option):
     base = _one_step(tmp_path, name, "default", {})
     # the same run again: whatever differs below comes from the option, not from chance
     assert _same(base, _one_step(tmp_path, name, "again", {option: default}))
-    other = _other_value(opt, default, name)
+    other = _other_value(opt, default, name, lambda: _file_value(tmp_path, name, option))
     changed = _one_step(tmp_path, name, "other", {option: other})
     flag = "--" + option.replace("_", "-")
     assert not _same(base, changed), f"{name} offers {flag} but trains the same with {other}"
