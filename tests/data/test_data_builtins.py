@@ -37,6 +37,11 @@ def test_builtin_names_sorted_and_complete():
         "facades",
         "maps",
         "edges2shoes",
+        "synthfaces-glasses",
+        "synthfaces-glasses-test",
+        "horse2zebra",
+        "apple2orange",
+        "monet2photo",
     }
     assert DEFAULT_SOURCE == "shapes"
 
@@ -46,7 +51,7 @@ def test_unknown_name_suggests_the_closest(tmp_path, monkeypatch):
     with pytest.raises(GanError, match=r"unknown data source 'mnist5'.*did you mean 'mnist5k'\?"):
         load_data("mnist5")
     with pytest.raises(
-        GanError, match="not a folder, and not one of: cifar10, edges2shoes, facades, fashion-mnist"
+        GanError, match="not a folder, and not one of: apple2orange, cifar10, edges2shoes, facades"
     ):
         load_data("zzzz")
 

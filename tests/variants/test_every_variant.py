@@ -53,8 +53,9 @@ def test_train_save_load_sample(tmp_path, name, data):
     torch.manual_seed(0)
     got = loaded.sample(z)
     assert torch.equal(expected, got)
-    # a pix2pix translates 32x32 pairs; the rest, super-resolution included, make 16x16 images
-    paired = variants.get(name).paired
+    # pix2pix and CycleGAN translate 32x32 images; the rest, super-resolution included, make
+    # 16x16 images
+    paired = variants.get(name).paired or variants.get(name).unpaired
     shape = [2] if data == "ring8" else [3, 32, 32] if paired else [3, 16, 16]
     assert list(got.shape[1:]) == shape
     if data == "shapes":
