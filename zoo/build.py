@@ -15,6 +15,8 @@ Every step is a `gan` command, printed before it runs, so each entry can be rebu
    attribute judge of benchmarks/latent_faces.py confirms;
 4. `gan sample NAME -n 64 -o samples.png` (seeds 0..63; a scatter of 2,000 points on toys);
 5. `gan evaluate NAME ...`: writes metrics.json and rewrites the card with the results.
+A translation model instead translates 8 held-out pairs (`gan data export` + `gan translate
+--pairs --side-by-side`) into samples.png and measures L1 / PSNR / SSIM on 1,000 of them.
 
 The results (and, for InfoGAN, the accuracy of its categorical code, which needs the full
 checkpoint's Q head) are written to zoo/README.md. Needs the `mnist` extra for mnist5k.
@@ -90,6 +92,14 @@ ENTRIES: dict[str, dict] = {
         "concepts (man, woman, glasses man, smiling woman, ...): "
         '`gan arithmetic "glasses man - man + woman" -c synthfaces-dcgan`.',
         "face_concepts": 30,
+    },
+    "synthfaces-edges-pix2pix": {
+        "train": "pix2pix --data synthfaces-edges --image-size 32 --width 32 --batch-size 4 "
+        "--patch 16 --steps 8000 --seed 0".split(),
+        "translate": "synthfaces-edges-test",
+        "about": "pix2pix (U-Net G, 16x16 PatchGAN D, cGAN + 100 x L1) from edge maps to the "
+        "procedural faces at 32x32: `gan translate synthfaces-edges-pix2pix edges.png -o "
+        "face.png`; an edge map does not say the colours, so they are the model's guess.",
     },
 }
 
@@ -202,6 +212,53 @@ def face_concepts(entry: Path, per_concept: int) -> list[str]:
     return added
 
 
+def translation_results(entry: Path, held_out: str, n: int = 1000) -> None:
+    """A translation model's samples.png (held-out pairs: input | output | target, one per row,
+    through `gan translate`) and metrics.json (L1, PSNR and SSIM against the targets of the
+    first `n` held-out pairs; dropout on, seed 0), then its card refreshed."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from gancli.data import load_data
+    from gancli.data.pairs import split_pair
+    from gancli.engine.model import load_model
+    from gancli.metrics.receipt import merge_results
+    from gancli.metrics.ssim import paired_metrics
+    from gancli.store.zoo import refresh_card
+
+    model = load_model(entry, "cpu")
+    size = int(model.config["translation"]["image_size"])
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs, out = Path(tmp) / "pairs", Path(tmp) / "out"
+        sh([*GAN, "data", "export", held_out, pairs, "-n", "8", "--image-size", str(size)])
+        sh([*GAN, "translate", entry, pairs, "--pairs", "--side-by-side", "--seed", "0",
+            "--out-dir", out])  # fmt: skip
+        rows = [Image.open(p).convert("RGB") for p in sorted(out.glob("*.png"))]
+        sheet = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), "white")
+        for i, row in enumerate(rows):
+            sheet.paste(row, (0, i * row.height))
+        sheet.resize((sheet.width * 3, sheet.height * 3), Image.Resampling.NEAREST).save(
+            entry / "samples.png"
+        )
+    ds = load_data(held_out, image_size=size, paired=True)
+    a, b = (torch.as_tensor(h).float().div(127.5).sub(1) for h in split_pair(np.asarray(ds.x[:n])))
+    x, y = model.variant.split_pairs(torch.cat([a, b], 1))
+    torch.manual_seed(0)  # the dropout noise
+    with torch.no_grad():
+        fake = torch.cat([model.sample(x[i : i + 100], batch=100) for i in range(0, len(x), 100)])
+    values = paired_metrics(fake, y)
+    receipt = {"reference": f"{held_out} (first {len(x)} pairs, {size}x{size})", "seed": 0,
+               "source": {"checkpoint": f"{entry.name}/model.safetensors"}}  # fmt: skip
+    better = {"l1": "lower", "psnr": "higher", "ssim": "higher"}
+    merge_results(entry / "metrics.json", [
+        {"metric": k, "value": v, "spread": None, "better": better[k], "details": {},
+         "receipt": {**receipt, "metric": k, "n": len(x)}}
+        for k, v in values.items()
+    ])  # fmt: skip
+    refresh_card(entry)
+
+
 def build(name: str, spec: dict, skip_train: bool) -> dict:
     run = RUNS / name
     train_s = 0.0
@@ -222,10 +279,14 @@ def build(name: str, spec: dict, skip_train: bool) -> dict:
     concepts = shape_concepts(entry, spec["concepts"]) if spec.get("concepts") else []
     if spec.get("face_concepts"):
         concepts = face_concepts(entry, spec["face_concepts"])
-    n = "64" if "ring8" not in spec["evaluate"] else "2000"
-    sh([*GAN, "sample", entry, "-n", n, "--seed", "0", "-o", entry / "samples.png"])
     t0 = time.perf_counter()
-    sh([*GAN, "evaluate", entry, *spec["evaluate"]])
+    if spec.get("translate"):
+        translation_results(entry, spec["translate"])
+    else:
+        n = "64" if "ring8" not in spec["evaluate"] else "2000"
+        sh([*GAN, "sample", entry, "-n", n, "--seed", "0", "-o", entry / "samples.png"])
+        t0 = time.perf_counter()
+        sh([*GAN, "evaluate", entry, *spec["evaluate"]])
     eval_s = time.perf_counter() - t0
     # the receipts name the file evaluated: the entry's, not this machine's path to it
     doc = json.loads((entry / "metrics.json").read_text())

@@ -19,7 +19,7 @@ runner = CliRunner()
 ZOO = Path(__file__).resolve().parents[2] / "zoo"
 NAMES = [
     "ring8-gan", "ring8-unrolled", "mnist5k-dcgan", "mnist5k-infogan", "shapes-dcgan",
-    "synthfaces-dcgan",
+    "synthfaces-dcgan", "synthfaces-edges-pix2pix",
 ]  # fmt: skip
 
 
@@ -69,6 +69,26 @@ def test_sample_a_curated_model_by_name_offline(tmp_path):
     assert r.exit_code == 0, r.output
     img = np.asarray(Image.open(out).convert("L"), dtype=np.float32)
     assert img.std() > 20  # digits on a dark ground, not a blank or grey picture
+
+
+def test_translate_an_edge_map_with_the_curated_pix2pix_by_name_offline(tmp_path):
+    """A held-out edge map in, a face out: closer to the true face than the edge map itself
+    or a flat grey picture is."""
+    from gancli.data import load_data
+    from gancli.data.pairs import split_pair
+
+    pairs = load_data("synthfaces-edges-test", image_size=32, paired=True)
+    edges, faces = split_pair(np.asarray(pairs.x[:1]))
+    Image.fromarray(edges[0].transpose(1, 2, 0)).save(tmp_path / "edges.png")
+    out = tmp_path / "face.png"
+    r = gan("translate", "synthfaces-edges-pix2pix", tmp_path / "edges.png", "-o", out)
+    assert r.exit_code == 0, r.output
+    got = np.asarray(Image.open(out).convert("RGB"), dtype=np.float32)
+    true = faces[0].transpose(1, 2, 0).astype(np.float32)
+    assert got.shape == true.shape
+    err = np.abs(got - true).mean()
+    assert err < np.abs(edges[0].transpose(1, 2, 0) - true).mean()
+    assert err < np.abs(np.full_like(true, 127.5) - true).mean()
 
 
 def test_curated_files_stay_untouched(tmp_path):
