@@ -83,6 +83,47 @@ def offline() -> bool:
     return os.environ.get("GANCLI_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def download_archive(
+    name: str,
+    archive: Path,
+    url: str,
+    ready: Path,
+    extract: Callable[[Path, Path], None],
+    where: str,
+) -> None:
+    """Make sure the folder `ready` exists: `archive` downloaded from `url` (unless it is there
+    already, or GANCLI_OFFLINE=1) and extracted into its folder; any failure is one clear line
+    ending with `where` (how to put the files there by hand)."""
+    if ready.is_dir():
+        return
+    root = archive.parent
+    try:
+        if not archive.is_file():
+            if offline():
+                raise FileNotFoundError(archive)
+            import urllib.request
+
+            root.mkdir(parents=True, exist_ok=True)
+            part = archive.with_name(archive.name + ".part")
+            urllib.request.urlretrieve(url, part)
+            os.replace(part, archive)
+        extract(archive, root)
+    except Exception as e:  # network, missing or corrupt files: one clear line
+        with contextlib.suppress(OSError):
+            archive.with_name(archive.name + ".part").unlink()
+        if offline():
+            raise GanError(
+                f"{name} is not on this machine (or its files are incomplete) and "
+                f"GANCLI_OFFLINE=1 forbids downloading it: {where}"
+            ) from e
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise GanError(
+            f"could not download {name} ({reason}): check the internet connection, or {where}"
+        ) from e
+    if not ready.is_dir():
+        raise GanError(f"{archive} holds no {ready.relative_to(root)}/ folder: {where}")
+
+
 def resize_all(x: np.ndarray, size: int, progress: Progress | None = None) -> np.ndarray:
     """Resize uint8 (N, C, H, W) with the same PIL path as image folders."""
     if x.shape[-2:] == (size, size):

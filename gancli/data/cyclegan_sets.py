@@ -6,13 +6,11 @@ The archives hold `NAME/trainA/`, `NAME/trainB/` (and testA/, testB/) of 256x256
 
 from __future__ import annotations
 
-import contextlib
-import os
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gancli.data.builtins import data_root, offline
+from gancli.data.builtins import data_root, download_archive
 from gancli.data.registry import Request, builtin
 from gancli.errors import GanError
 
@@ -49,36 +47,10 @@ def _extract(archive: Path, root: Path) -> None:
 def fetch(name: str) -> Path:
     """The folder of `name`'s domains (trainA/, trainB/), downloaded and unpacked if need be."""
     root = data_root() / "cyclegan"
-    train = root / name / "trainA"
-    if train.is_dir():
-        return root / name
-    archive = root / f"{name}.zip"
-    try:
-        if not archive.is_file():
-            if offline():
-                raise FileNotFoundError(archive)
-            import urllib.request
-
-            root.mkdir(parents=True, exist_ok=True)
-            part = archive.with_name(archive.name + ".part")
-            urllib.request.urlretrieve(URL.format(name=name), part)
-            os.replace(part, archive)
-        _extract(archive, root)
-    except Exception as e:  # network, missing or corrupt files: one clear line
-        with contextlib.suppress(OSError):
-            archive.with_name(archive.name + ".part").unlink()
-        if offline():
-            raise GanError(
-                f"{name} is not on this machine (or its files are incomplete) and "
-                f"GANCLI_OFFLINE=1 forbids downloading it: {_where(name, root)}"
-            ) from e
-        reason = " ".join(str(e).split()) or type(e).__name__
-        raise GanError(
-            f"could not download {name} ({reason}): check the internet connection, "
-            f"or {_where(name, root)}"
-        ) from e
-    if not train.is_dir():
-        raise GanError(f"{archive} holds no {name}/trainA/ folder: {_where(name, root)}")
+    where = _where(name, root)
+    download_archive(
+        name, root / f"{name}.zip", URL.format(name=name), root / name / "trainA", _extract, where
+    )
     return root / name
 
 
