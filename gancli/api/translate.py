@@ -65,20 +65,26 @@ class TranslateOptions:
 
     def check(self, inputs: list[str]) -> None:
         """Refuse contradictory options before the model is loaded."""
-        from gancli.render import still_format
-
-        if not inputs:
-            raise GanError("give an input: an image file, a folder of images, or '-' for stdin")
-        if (self.output is None) == (self.out_dir is None):
-            raise GanError("give one of -o FILE (or -o -) and --out-dir DIR")
-        if self.output is not None:
-            still_format(self.output)
-            if len(inputs) > 1 or Path(inputs[0]).is_dir():
-                raise GanError("-o writes one image: for several inputs or a folder use --out-dir")
-        if self.out_dir is not None and "-" in inputs:
-            raise GanError("stdin holds one image: write it with -o FILE or -o -")
+        check_inputs(inputs, self.output, self.out_dir)
         at_least(self.batch_size, 1, "--batch-size")
         self.inputs = list(inputs)
+
+
+def check_inputs(inputs: list[str], output: str | None, out_dir: Path | None) -> None:
+    """The inputs and outputs of a command that maps images to images (translate, upscale):
+    files, folders or '-' in; one of -o (one image) and --out-dir."""
+    from gancli.render import still_format
+
+    if not inputs:
+        raise GanError("give an input: an image file, a folder of images, or '-' for stdin")
+    if (output is None) == (out_dir is None):
+        raise GanError("give one of -o FILE (or -o -) and --out-dir DIR")
+    if output is not None:
+        still_format(output)
+        if len(inputs) > 1 or Path(inputs[0]).is_dir():
+            raise GanError("-o writes one image: for several inputs or a folder use --out-dir")
+    if out_dir is not None and "-" in inputs:
+        raise GanError("stdin holds one image: write it with -o FILE or -o -")
 
 
 @dataclass
