@@ -259,11 +259,17 @@ def drawn_set(
         a.x = set_channels(a.x, request.channels)
         return a
 
-    material = _material(name, size, request.channels, **identity)
-    arrays = cached_images(
-        name, material, build, cache_dir=request.cache_dir, source=request.source
+    return image_dataset(name, drawn_arrays(request, build, size, **identity), request.source)
+
+
+def drawn_arrays(
+    request: Request, build: Callable[[], ImageArrays], size: int, **identity: object
+) -> ImageArrays:
+    """The arrays `build()` draws, once into the cache, under the identity of drawn_set."""
+    material = _material(request.name, size, request.channels, **identity)
+    return cached_images(
+        request.name, material, build, cache_dir=request.cache_dir, source=request.source
     )
-    return image_dataset(name, arrays, request.source)
 
 
 # --- torchvision sets ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gancli.data.cache import ImageArrays, cached_images
+from gancli.data.cache import ImageArrays
 from gancli.data.imageops import set_channels
 from gancli.data.registry import Request, builtin
 from gancli.errors import GanError
@@ -76,7 +76,7 @@ def _build(name: str, size: int, channels: int | None, progress) -> ImageArrays:
     aliases=("faces-glasses-test",),
 )
 def load_face_glasses(request: Request) -> Dataset:
-    from gancli.data.builtins import _material
+    from gancli.data.builtins import drawn_arrays
     from gancli.data.dataset import image_dataset
     from gancli.data.synthfaces import MAX_SIZE
 
@@ -84,16 +84,8 @@ def load_face_glasses(request: Request) -> Dataset:
     size = request.image_size or DEFAULT_SIZE
     if not 8 <= size <= MAX_SIZE:
         raise GanError(f"{name} is drawn at 8 to {MAX_SIZE} pixels square; got {size}")
-    material = _material(
-        name, size, request.channels, n=COUNTS[name], seed=SEEDS[name], version=VERSION
-    )
-    arrays = cached_images(
-        name,
-        material,
-        functools.partial(_build, name, size, request.channels, request.progress),
-        cache_dir=request.cache_dir,
-        source=request.source,
-    )
+    build = functools.partial(_build, name, size, request.channels, request.progress)
+    arrays = drawn_arrays(request, build, size, n=COUNTS[name], seed=SEEDS[name], version=VERSION)
     ds = image_dataset(name, arrays, request.source)
     ds.pair_names, ds.aligned = NAMES, False
     return ds
