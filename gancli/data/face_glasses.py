@@ -14,7 +14,6 @@ form of `data/unpaired.py`.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +21,6 @@ import numpy as np
 from gancli.data.cache import ImageArrays
 from gancli.data.imageops import set_channels
 from gancli.data.registry import Request, builtin
-from gancli.errors import GanError
 
 if TYPE_CHECKING:
     from gancli.data.dataset import Dataset
@@ -76,16 +74,12 @@ def _build(name: str, size: int, channels: int | None, progress) -> ImageArrays:
     aliases=("faces-glasses-test",),
 )
 def load_face_glasses(request: Request) -> Dataset:
-    from gancli.data.builtins import drawn_arrays
     from gancli.data.dataset import image_dataset
-    from gancli.data.synthfaces import MAX_SIZE
+    from gancli.data.synthfaces import drawn_faces
 
     name = request.name
-    size = request.image_size or DEFAULT_SIZE
-    if not 8 <= size <= MAX_SIZE:
-        raise GanError(f"{name} is drawn at 8 to {MAX_SIZE} pixels square; got {size}")
-    build = functools.partial(_build, name, size, request.channels, request.progress)
-    arrays = drawn_arrays(request, build, size, n=COUNTS[name], seed=SEEDS[name], version=VERSION)
+    ident = {"n": COUNTS[name], "seed": SEEDS[name], "version": VERSION}
+    arrays = drawn_faces(request, _build, DEFAULT_SIZE, **ident)
     ds = image_dataset(name, arrays, request.source)
     ds.pair_names, ds.aligned = NAMES, False
     return ds

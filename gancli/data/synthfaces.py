@@ -11,7 +11,9 @@ or an earring, some women short hair). Every image is a pure function of (seed, 
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -390,6 +392,21 @@ def make_faces(
         attributes=attrs,
         attribute_names={k: list(v) for k, v in ATTRIBUTE_NAMES.items()},
     )
+
+
+def drawn_faces(
+    request: Request, build: Callable[..., ImageArrays], default_size: int, **identity: object
+) -> ImageArrays:
+    """The arrays of a set made from the procedural faces (edge maps, glasses domains):
+    `build(name, size, channels, progress)` at the asked size (checked), once into the cache;
+    `identity` as for drawn_set."""
+    from gancli.data.builtins import drawn_arrays
+
+    name, size = request.name, request.image_size or default_size
+    if not 8 <= size <= MAX_SIZE:
+        raise GanError(f"{name} is drawn at 8 to {MAX_SIZE} pixels square; got {size}")
+    made = functools.partial(build, name, size, request.channels, request.progress)
+    return drawn_arrays(request, made, size, **identity)
 
 
 @builtin(
