@@ -109,16 +109,17 @@ def gan(*args: str) -> str:
     return out.stdout
 
 
-def shapes_fid_kid(*source: str, n: int) -> dict[str, float]:
-    """FID and KID against the built-in shapes in the offline classifier features, as
-    `gan evaluate SOURCE --data shapes -n N -m fid,kid --features classifier` reports them;
-    SOURCE is a checkpoint or `--fake FILE`."""
+def fid_kid(*source: str, n: int, data: str = "shapes", extra: tuple[str, ...] = ()) -> dict:
+    """FID and KID against `data` in the offline classifier features, as `gan evaluate SOURCE
+    --data DATA -n N -m fid,kid --features classifier` reports them (SOURCE: a checkpoint or
+    `--fake FILE`; `extra`: more flags); each value's spread as METRIC_se (0 where none)."""
     doc = json.loads(
         gan(
             "evaluate",
             *source,
             "--data",
-            "shapes",
+            data,
+            *extra,
             "-n",
             str(n),
             "-m",
@@ -131,7 +132,14 @@ def shapes_fid_kid(*source: str, n: int) -> dict[str, float]:
             "--no-save",
         )  # fmt: skip
     )
-    return {r["metric"]: r["value"] for r in doc["results"]}
+    out = {r["metric"]: r["value"] for r in doc["results"]}
+    out.update({f"{r['metric']}_se": r.get("spread") or 0.0 for r in doc["results"]})
+    return out
+
+
+def shapes_fid_kid(*source: str, n: int) -> dict[str, float]:
+    """FID and KID against the built-in shapes (fid_kid without the spreads)."""
+    return {k: v for k, v in fid_kid(*source, n=n).items() if not k.endswith("_se")}
 
 
 # ---- peak memory of a subprocess and all its children ----------------------------------------

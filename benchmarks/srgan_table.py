@@ -36,7 +36,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import gan, machine_summary, markdown_table, today, write_section  # noqa: E402
+from _common import fid_kid as common_fid_kid  # noqa: E402
+from _common import machine_summary, markdown_table, today, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = REPO / "runs" / "benchmarks" / "srgan"
@@ -148,30 +149,9 @@ def write_pngs(x: torch.Tensor, folder: Path) -> Path:
 
 
 def fid_kid(folder: Path, n: int, size: int) -> dict[str, float]:
-    doc = json.loads(
-        gan(
-            "evaluate",
-            "--fake",
-            str(folder),
-            "--data",
-            "synthfaces-test",
-            "--image-size",
-            str(size),
-            "-n",
-            str(n),
-            "-m",
-            "fid,kid",
-            "--features",
-            "classifier",
-            "--kid-subset-size",
-            str(min(1000, n)),
-            "--json",
-            "--no-save",
-        )  # fmt: skip
+    return common_fid_kid(
+        "--fake", str(folder), n=n, data="synthfaces-test", extra=("--image-size", str(size))
     )
-    out = {r["metric"]: r["value"] for r in doc["results"]}
-    out.update({f"{r['metric']}_se": r.get("spread") or 0.0 for r in doc["results"]})
-    return out
 
 
 def other_faces(n: int, size: int) -> torch.Tensor:
