@@ -137,6 +137,17 @@ def fid_kid(*source: str, n: int, data: str = "shapes", extra: tuple[str, ...] =
     return out
 
 
+def train_minutes(run: Path, batch: int) -> float:
+    """A run's training time from the run's own log: each logged stretch of steps at its images/s."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "img_per_s" in r]
+    seconds, prev = 0.0, 0
+    for r in rows:
+        seconds += (r["step"] - prev) * batch / r["img_per_s"]
+        prev = r["step"]
+    return seconds / 60
+
+
 def shapes_fid_kid(*source: str, n: int) -> dict[str, float]:
     """FID and KID against the built-in shapes (fid_kid without the spreads)."""
     return {k: v for k, v in fid_kid(*source, n=n).items() if not k.endswith("_se")}

@@ -30,7 +30,15 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import gan, machine_summary, markdown_table, text_table, today, write_section  # noqa: E402
+from _common import (  # noqa: E402
+    gan,
+    machine_summary,
+    markdown_table,
+    text_table,
+    today,
+    train_minutes,
+    write_section,
+)
 from _figures import side_by_side  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,17 +70,6 @@ def train(run: Path, flags: list[str], args: argparse.Namespace) -> None:
         "--sample-every", str(max(1, args.steps // 4)), "--precision", "fp32", "--seed", "0",
         "--out", str(run), "--json", "--quiet", *flags,
     )  # fmt: skip
-
-
-def train_minutes(run: Path, batch: int) -> float:
-    """Training time from the run's own log: each logged stretch of steps at its images/s."""
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    rows = [r for r in rows if "img_per_s" in r]
-    seconds, prev = 0.0, 0
-    for r in rows:
-        seconds += (r["step"] - prev) * batch / r["img_per_s"]
-        prev = r["step"]
-    return seconds / 60
 
 
 def judges(epochs: int) -> tuple[dict, dict, Any]:

@@ -35,6 +35,7 @@ from _common import (  # noqa: E402
     shapes_fid_kid,
     text_table,
     today,
+    train_minutes,
     write_section,
 )
 from _figures import side_by_side  # noqa: E402
@@ -61,17 +62,6 @@ def train(variant: str, run: Path, args: argparse.Namespace) -> None:
         "--sample-every", str(args.steps), "--precision", "fp32", "--seed", "0",
         "--out", str(run), "--json", "--quiet",
     )  # fmt: skip
-
-
-def train_minutes(run: Path, batch: int) -> float:
-    """Training time from the run's own log: each logged stretch of steps at its images/s."""
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    rows = [r for r in rows if "img_per_s" in r]
-    seconds, prev = 0.0, 0
-    for r in rows:
-        seconds += (r["step"] - prev) * batch / r["img_per_s"]
-        prev = r["step"]
-    return seconds / 60
 
 
 def evaluate(ckpt: str, n: int) -> dict[str, float]:
