@@ -52,6 +52,23 @@ def truncation_option() -> Any:
     return option(None, help=TRUNCATION_HELP)
 
 
+def image_output_option(verb: str) -> Any:
+    """-o/--output of an image-to-image command (translate, upscale): one file or stdout."""
+    return option(
+        None,
+        "--output",
+        "-o",
+        help=f"The {verb} image (.png, .jpg, .webp), or '-' for PNG on stdout. One input only.",
+    )
+
+
+def out_dir_option() -> Any:
+    """--out-dir of an image-to-image command: one PNG per input, named as the input."""
+    return option(
+        None, help="Write one PNG per input here, named as the input (a folder in, a folder out)."
+    )
+
+
 def at_least(value: int | float | None, low: int | float, flag: str) -> None:
     """Refuse a number under `low` in one line naming the flag."""
     if value is not None and value < low:

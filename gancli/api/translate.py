@@ -21,20 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
-from gancli.optionspec import at_least, device_option, option, seed_option
+from gancli.optionspec import (
+    at_least,
+    device_option,
+    image_output_option,
+    option,
+    out_dir_option,
+    seed_option,
+)
 
 
 @dataclass
 class TranslateOptions:
-    output: str | None = option(
-        None,
-        "--output",
-        "-o",
-        help="The translated image (.png, .jpg, .webp), or '-' for PNG on stdout. One input only.",
-    )
-    out_dir: Path | None = option(
-        None, help="Write one PNG per input here, named as the input (a folder in, a folder out)."
-    )
+    output: str | None = image_output_option("translated")
+    out_dir: Path | None = out_dir_option()
     direction: str | None = option(
         None,
         help="Which way to translate, e.g. AtoB or BtoA; default: the model's own. "

@@ -17,20 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from gancli.errors import GanError
-from gancli.optionspec import device_option, option
+from gancli.optionspec import device_option, image_output_option, option, out_dir_option
 
 
 @dataclass
 class UpscaleOptions:
-    output: str | None = option(
-        None,
-        "--output",
-        "-o",
-        help="The upscaled image (.png, .jpg, .webp), or '-' for PNG on stdout. One input only.",
-    )
-    out_dir: Path | None = option(
-        None, help="Write one PNG per input here, named as the input (a folder in, a folder out)."
-    )
+    output: str | None = image_output_option("upscaled")
+    out_dir: Path | None = out_dir_option()
     side_by_side: bool = option(
         False,
         "--side-by-side",

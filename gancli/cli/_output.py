@@ -56,6 +56,14 @@ class Output:
         elif message:
             self.note(message)
 
+    def images_done(self, doc: dict[str, Any], output: str | None, message: str) -> None:
+        """The end of an image-to-image command (translate, upscale): a note for the inputs it
+        could not read, then `done`; no message when the image went to stdout."""
+        skipped = doc.get("skipped") or []
+        if skipped:
+            self.note(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped[:5])}")
+        self.done(doc, None if output == "-" else message)
+
     def lines(self, docs: Iterable[Any]) -> None:
         """JSON lines on stdout, one document each."""
         for doc in docs:

@@ -56,15 +56,9 @@ def translate(
         "outputs": result.outputs,
         "skipped": result.skipped,
     }
-    out = Output(json)
-    if result.skipped:
-        out.note(
-            f"skipped {len(result.skipped)} unreadable file(s): {', '.join(result.skipped[:5])}"
-        )
-    message = (
-        None
-        if opts.output == "-"
-        else f"translated {result.n} image(s) {result.source} -> {result.target} into "
-        f"{', '.join(result.outputs)}"
+    Output(json).images_done(
+        doc,
+        opts.output,
+        f"translated {result.n} image(s) {result.source} -> {result.target} into "
+        f"{', '.join(result.outputs)}",
     )
-    out.done(doc, message)

@@ -51,14 +51,8 @@ def upscale(ckpt: CkptArg, inputs: InputsArg, opts: UpscaleOptions, json: JsonOp
         "sizes": result.sizes,
         "skipped": result.skipped,
     }
-    out = Output(json)
-    if result.skipped:
-        out.note(
-            f"skipped {len(result.skipped)} unreadable file(s): {', '.join(result.skipped[:5])}"
-        )
-    message = (
-        None
-        if opts.output == "-"
-        else f"upscaled {result.n} image(s) x{result.scale} into {', '.join(result.outputs)}"
+    Output(json).images_done(
+        doc,
+        opts.output,
+        f"upscaled {result.n} image(s) x{result.scale} into {', '.join(result.outputs)}",
     )
-    out.done(doc, message)
