@@ -134,11 +134,13 @@ def _open(ckpt: str | None, opts: EvaluateOptions, dev: Any) -> _Opened:
             ref = load_data(data, image_size=opts.image_size)
         return _Opened(None, ref, ref.kind, {}, opts.out_dir)
     from gancli.engine.model import load_model
+    from gancli.latent.draw import refuse_translation
     from gancli.metrics.features import file_sha256
     from gancli.store.locate import locate
 
     where = locate(ckpt)
     model = load_model(where.path, dev)
+    refuse_translation(model.variant)  # before the reference and its features are made
     kind = model.spec["kind"]
     shape = model.spec["shape"]
     size, channels = (int(shape[-1]), int(shape[0])) if kind == "image" else (None, None)

@@ -81,6 +81,18 @@ def class_index(text: str, spec: dict[str, Any]) -> int:
     raise GanError(f"unknown class '{text}'; this checkpoint's classes: {shown} (or 'all')")
 
 
+def refuse_translation(variant: Any) -> None:
+    """One line for a model that maps images to images (pix2pix, cyclegan, srresnet, srgan):
+    it draws nothing from noise, and the line names the command that applies it."""
+    if variant.translates:
+        from gancli.store.describe import applying_command
+
+        raise GanError(
+            f"this is a {variant.name} model: it translates images and draws nothing from "
+            f"noise; use gan {applying_command(variant.config.get('translation'))} CKPT IMAGE -o OUT"
+        )
+
+
 def draw(
     variant: Any,
     seeds: Iterable[int] | None = None,
@@ -98,13 +110,7 @@ def draw(
 
     if (seeds is None) == (latents is None):
         raise ValueError("draw takes seeds or latents, one of them")
-    if variant.translates:
-        from gancli.store.describe import applying_command
-
-        raise GanError(
-            f"this is a {variant.name} model: it translates images and draws nothing from "
-            f"noise; use gan {applying_command(variant.config.get('translation'))} CKPT IMAGE -o OUT"
-        )
+    refuse_translation(variant)
     if latents is not None:
         z, chosen = latents, list(range(len(latents)))
     else:

@@ -147,6 +147,15 @@ def test_commands_that_draw_from_noise_point_at_gan_upscale(sr, tmp_path):
     assert r.exit_code == 1 and "gan upscale CKPT IMAGE -o OUT applies it" in r.stderr
 
 
+def test_evaluate_refuses_it_before_making_any_features(sr, tmp_path, monkeypatch):
+    # the classifier features of a data set take minutes to train: the refusal comes first
+    monkeypatch.setenv("GANCLI_CACHE", str(tmp_path / "cache"))
+    r = gan("evaluate", sr / "run", "--data", "shapes", "-n", "10", "--features", "classifier")
+    assert r.exit_code == 1 and "use gan upscale CKPT IMAGE -o OUT" in r.stderr
+    assert "Traceback" not in r.output
+    assert not list((tmp_path / "cache").rglob("*.safetensors"))
+
+
 def test_the_zoo_and_the_card_say_to_upscale_with_it(sr, tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_ZOO", str(tmp_path / "zoo"))
     r = gan("info", sr / "run")
