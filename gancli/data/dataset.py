@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,11 @@ class Dataset:
     # The captions of each image (text-to-image models): one list per item of `x`, several
     # captions per image allowed (`gancli.data.captions`); empty when the set has none.
     captions: list[list[str]] = field(default_factory=list)
+    # Sets that write their captions from their labels (shapes, synthfaces) make them on first
+    # use (`load_captions`), a text model's run only: 50,000 captions take most of a second.
+    caption_maker: Callable[[], list[list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
     _text: dict | None = field(default=None, init=False, repr=False, compare=False)
     # False for unpaired domains (CycleGAN, data/unpaired.py): item i's A and B are unrelated
     aligned: bool = True
@@ -89,6 +95,14 @@ class Dataset:
             spec["modes"] = [[float(v) for v in row] for row in self.modes.tolist()]
             spec["mode_std"] = float(self.mode_std) if self.mode_std is not None else None
         return spec
+
+    def load_captions(self) -> list[list[str]]:
+        """The captions, made now if the set makes them on first use; until then `captions`
+        is empty and `spec()` names no vocabulary."""
+        if not self.captions and self.caption_maker is not None:
+            self.captions = self.caption_maker()
+            self._text = None
+        return self.captions
 
     def text_spec(self) -> dict:
         """The words a text model reads (its vocabulary) and the captions it draws when no

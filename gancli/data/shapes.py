@@ -149,7 +149,7 @@ def load_shapes(request: Request) -> Dataset:
         seed=request.seed,
         supersample=SUPERSAMPLE,
     )
-    data.captions = captions.shape_captions(
-        {k: v.numpy() for k, v in data.attributes.items()}, data.attribute_names, request.seed
-    )
+    attrs = {k: v.numpy() for k, v in data.attributes.items()}
+    names, seed = data.attribute_names, request.seed
+    data.caption_maker = lambda: captions.shape_captions(attrs, names, seed)
     return data

@@ -442,7 +442,7 @@ def load_synthfaces(request: Request) -> Dataset:
         seed=seed,
         version=VERSION,
     )
-    data.captions = captions.face_captions(
-        {k: v.numpy() for k, v in data.attributes.items()}, data.attribute_names, request.seed
-    )
+    attrs = {k: v.numpy() for k, v in data.attributes.items()}
+    names, seed = data.attribute_names, request.seed
+    data.caption_maker = lambda: captions.face_captions(attrs, names, seed)
     return data

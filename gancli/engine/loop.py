@@ -150,6 +150,8 @@ def new_config(
     """Everything that rebuilds the model, from the options and the data. A default batch
     larger than the data set is cut to the largest power of two that fits (said to `note`)."""
     cls = variants.get(opts.variant)
+    if cls.text:
+        data.load_captions()
     spec = data.spec()
     cls.check_data(spec)
     if not cls.adversarial:

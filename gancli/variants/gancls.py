@@ -168,12 +168,13 @@ class GANCLS(Variant):
     def training_labels(self, data: Any) -> Any:
         """Every image's captions as word ids (N, C, MAX_WORDS): C = the most captions an image
         has (at most MAX_CAPTIONS), an image with fewer repeats its own."""
-        per = min(MAX_CAPTIONS, max(len(c) for c in data.captions))
+        captions = data.load_captions()
+        per = min(MAX_CAPTIONS, max(len(c) for c in captions))
         flat, vocab = [], self.vocabulary
-        for caps in data.captions:
+        for caps in captions:
             caps = list(caps) or [""]
             flat += [caps[i % len(caps)] for i in range(per)]
-        return caption_ids(flat, vocab).view(len(data.captions), per, MAX_WORDS)
+        return caption_ids(flat, vocab).view(len(captions), per, MAX_WORDS)
 
     def _phi(self, labels: Any) -> Any:
         """φ of one caption per image: batch labels are (N, C, L) word ids, of which a random

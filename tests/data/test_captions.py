@@ -119,7 +119,11 @@ def test_face_captions_name_only_what_the_face_has():
 
 def test_built_in_shapes_come_with_captions(tmp_path):
     data = load_data("shapes", image_size=16, cache_dir=tmp_path / "cache")
-    assert len(data.captions) == len(data) and len(data.captions[0]) == PER_IMAGE
+    # made on first use: a model that reads no text neither waits for them nor stores words
+    assert data.captions == [] and "text" not in data.spec()
+    captions = data.load_captions()
+    assert len(captions) == len(data) and len(captions[0]) == PER_IMAGE
+    assert data.captions is captions
     text = data.spec()["text"]
     assert {"red", "circle", "left"} <= set(text["vocabulary"])
     assert len(text["examples"]) == 8
