@@ -68,8 +68,9 @@ _import_all()
 def _hyper_text(h: Hyper, adversarial: bool = True) -> str:
     same = h.lr_g == h.lr_d or not adversarial
     lr = f"lr {h.lr_g:g}" if same else f"lr G {h.lr_g:g} / D {h.lr_d:g}"
+    z = f"z {h.z_dim}-d {h.prior}" if h.z_dim else "no latent z (G reads an image)"
     return (
-        f"z {h.z_dim}-d {h.prior}, batch {h.batch_size}, {h.optimizer} {lr}"
+        f"{z}, batch {h.batch_size}, {h.optimizer} {lr}"
         + (f", betas {h.betas[0]:g},{h.betas[1]:g}" if h.optimizer == "adam" else "")
         + (f", momentum {h.momentum:g}" if h.optimizer == "sgd" else "")
         + (f", n_critic {h.n_critic}." if adversarial else "; no discriminator.")
