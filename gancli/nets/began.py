@@ -10,6 +10,11 @@ and, behind an encoder, as the auto-encoder discriminator.
   fully connected to the embedding h.
 
 Sizes: powers of two from 8 to 256.
+
+Weights: Glorot (Xavier) uniform, biases 0, TensorFlow's default. The paper does not give its
+initialisation; under PyTorch's default one the decoder's output hardly depends on z (the
+between-sample standard deviation of 64 fresh samples at 32x32, width 32: 0.004 against 0.11
+with Glorot's), and G trained from there drew one face for every z on synthfaces.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ def _levels(image_size: int) -> int:
     if image_size < BASE or image_size > 256 or image_size & (image_size - 1):
         raise GanError(f"BEGAN's nets take image sizes 8, 16, ..., 256; got {image_size}")
     return (image_size // BASE).bit_length() - 1
+
+
+def glorot(net: nn.Module) -> None:
+    """Glorot-uniform weights and zero biases for every convolution and linear layer."""
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
 
 
 def _block(c_in: int, c_out: int) -> list[nn.Module]:
@@ -50,6 +63,7 @@ class Decoder(nn.Module):
             layers += _block(width, width)
         layers.append(nn.Conv2d(width, channels, 3, padding=1))
         self.body = nn.Sequential(*layers)
+        glorot(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.body(self.fc(z).view(-1, self.width, BASE, BASE))
@@ -69,6 +83,7 @@ class Encoder(nn.Module):
                 c = nxt
         self.body = nn.Sequential(*layers)
         self.fc = nn.Linear(BASE * BASE * c, code_dim)
+        glorot(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.body(x).flatten(1))
