@@ -14,7 +14,7 @@ Sizes: powers of two from 8 to 256.
 Weights: Glorot (Xavier) uniform, biases 0, TensorFlow's default. The paper does not give its
 initialisation; under PyTorch's default one the decoder's output hardly depends on z (the
 between-sample standard deviation of 64 fresh samples at 32x32, width 32: 0.004 against 0.11
-with Glorot's), and G trained from there drew one face for every z on synthfaces.
+with Glorot's).
 """
 
 from __future__ import annotations

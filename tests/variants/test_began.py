@@ -58,8 +58,8 @@ def test_the_papers_nets():
 
 
 def test_a_fresh_generator_draws_different_images_for_different_z():
-    # Under PyTorch's default initialisation the output hardly moved with z (std 0.004), and
-    # a G trained from there drew one face for every z; Glorot's keeps z in the picture.
+    # Under PyTorch's default initialisation the output hardly moved with z (std 0.004);
+    # Glorot's keeps z in the picture from the first step.
     torch.manual_seed(0)
     g = Decoder(64, 3, 32, 32)
     with torch.no_grad():
