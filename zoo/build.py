@@ -40,6 +40,12 @@ REPO = ZOO.parent
 RUNS = REPO / "runs" / "curated"
 GAN = [sys.executable, "-m", "gancli"]
 
+# `gan evaluate` of a face model that is not synthfaces-dcgan: sharpness shows a VAE's blur
+FACES_EVALUATE = "--data synthfaces --features classifier -m fid,kid,pr,sharpness".split()
+
+# No BEGAN entry: at 4,000 steps (32x32, width 32) its G drew one face for every z, with
+# PyTorch's default initialisation and with Glorot's (diversity 6-9% of the data's).
+
 # name -> the training command's arguments after `gan train`, and how to evaluate the model
 ENTRIES: dict[str, dict] = {
     "ring8-gan": {
@@ -93,6 +99,13 @@ ENTRIES: dict[str, dict] = {
         '`gan arithmetic "glasses man - man + woman" -c synthfaces-dcgan`.',
         "face_concepts": 30,
     },
+    "synthfaces-vae": {
+        "train": "vae --data synthfaces --width 32 --batch-size 64 --steps 4000 --seed 0".split(),
+        "evaluate": FACES_EVALUATE,
+        "about": "No discriminator: synthfaces-dcgan's generator (same width, batch and steps) "
+        "trained as the decoder of a VAE, the lecture's baseline; compare its samples and FID "
+        "with synthfaces-dcgan's (`gan sample synthfaces-vae -o vae.png`).",
+    },
     "synthfaces-edges-pix2pix": {
         "train": "pix2pix --data synthfaces-edges --image-size 32 --width 32 --batch-size 4 "
         "--patch 16 --steps 8000 --seed 0".split(),
@@ -100,6 +113,38 @@ ENTRIES: dict[str, dict] = {
         "about": "pix2pix (U-Net G, 16x16 PatchGAN D, cGAN + 100 x L1) from edge maps to the "
         "procedural faces at 32x32: `gan translate synthfaces-edges-pix2pix edges.png -o "
         "face.png`; an edge map does not say the colours, so they are the model's guess.",
+    },
+    "shapes-gancls": {
+        "train": "gancls --data shapes --width 32 --batch-size 64 --steps 5000 --seed 0".split(),
+        "sample": [
+            *("--text", "a red circle", "--text", "a small green triangle on the left"),
+            *("--text", "a large blue square in the centre", "--text", "a yellow shape"),
+            *("-n", "8"),
+        ],
+        "evaluate": ["--data", "shapes", "--features", "classifier", "-m", "fid,kid"],
+        "about": "GAN-CLS + GAN-INT (Reed et al. 2016: matching-aware D, interpolated captions; "
+        "a bag-of-words text encoder) on the procedural shapes and their built-in captions: "
+        '`gan sample shapes-gancls --text "a large red circle on the left" -n 16`. '
+        "Samples: one row per caption.",
+    },
+    "synthfaces-srresnet": {
+        "train": "srresnet --data synthfaces --image-size 64 --scale 4 --width 32 --blocks 4 "
+        "--lr 5e-4 --steps 2000 --seed 0".split(),
+        "upscale": "synthfaces-test",
+        "about": "SRResNet (Ledig et al. 2017's baseline: pixel MSE, no D), x4 from 16x16 to "
+        "64x64 faces, width 32 and 4 blocks for the CPU: `gan upscale synthfaces-srresnet "
+        "small.png -o big.png`. Samples: bicubic | model on held-out faces.",
+    },
+    "synthfaces-srgan": {
+        "train": "srgan --data synthfaces --image-size 64 --scale 4 --width 32 --blocks 4 "
+        "--content vgg22 --init runs/curated/synthfaces-srresnet --steps 500 --seed 0".split(),
+        "after": "synthfaces-srresnet",
+        "upscale": "synthfaces-test",
+        "about": "SRGAN (VGG22 content + 1e-3 adversarial loss) fine-tuned from "
+        "synthfaces-srresnet, as the paper does; the content loss uses VGG19's layers with fixed "
+        "random weights (no trained VGG19 offline), and VGG22 rather than the paper's VGG54, "
+        "which drew colour grids at this budget (docs/benchmarks.md, srgan_table). Expect "
+        "sharper, less faithful faces than synthfaces-srresnet.",
     },
 }
 
@@ -113,6 +158,7 @@ def sh(args: list[str], env: dict | None = None) -> str:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        cwd=REPO,  # the printed command runs from the repository's root
     )
     return done.stdout
 
@@ -129,6 +175,9 @@ def trained_steps(run: Path) -> int:
 def train(name: str, spec: dict) -> tuple[Path, float]:
     run = RUNS / name
     target = int(spec["train"][spec["train"].index("--steps") + 1])
+    after = spec.get("after")
+    if after and not (RUNS / after / "model.safetensors").exists():
+        raise SystemExit(f"{name} starts from {after}'s run: build {after} first")
     start = time.perf_counter()
     if trained_steps(run) < target:
         cmd = [*GAN, "train", *spec["train"], "-o", run, "-q"]
@@ -212,20 +261,49 @@ def face_concepts(entry: Path, per_concept: int) -> list[str]:
     return added
 
 
+def _sheet(out: Path, dest: Path, zoom: int, columns: int = 1) -> None:
+    """The PNGs of a folder laid out in `columns`, row by row, enlarged `zoom` times: an
+    entry's samples.png for a model that maps images to images."""
+    from PIL import Image
+
+    tiles = [Image.open(p).convert("RGB") for p in sorted(out.glob("*.png"))]
+    w, h, gap = tiles[0].width, tiles[0].height, 4 if columns > 1 else 0
+    rows = -(-len(tiles) // columns)
+    sheet = Image.new("RGB", (columns * w + (columns - 1) * gap, rows * h), "white")
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, ((i % columns) * (w + gap), (i // columns) * h))
+    sheet.resize((sheet.width * zoom, sheet.height * zoom), Image.Resampling.NEAREST).save(dest)
+
+
+def _paired_results(entry: Path, fake, target, reference: str, details: dict) -> None:
+    """L1 / PSNR / SSIM of `fake` against `target` into the entry's metrics.json, and its card
+    refreshed; `details` are kept with each result (e.g. the bicubic baseline's values)."""
+    from gancli.metrics.receipt import merge_results
+    from gancli.metrics.ssim import paired_metrics
+    from gancli.store.zoo import refresh_card
+
+    values = paired_metrics(fake, target)
+    receipt = {"reference": reference, "seed": 0,
+               "source": {"checkpoint": f"{entry.name}/model.safetensors"}}  # fmt: skip
+    better = {"l1": "lower", "psnr": "higher", "ssim": "higher"}
+    merge_results(entry / "metrics.json", [
+        {"metric": k, "value": v, "spread": None, "better": better[k], "details": details.get(k, {}),
+         "receipt": {**receipt, "metric": k, "n": len(fake)}}
+        for k, v in values.items()
+    ])  # fmt: skip
+    refresh_card(entry)
+
+
 def translation_results(entry: Path, held_out: str, n: int = 1000) -> None:
     """A translation model's samples.png (held-out pairs: input | output | target, one per row,
     through `gan translate`) and metrics.json (L1, PSNR and SSIM against the targets of the
     first `n` held-out pairs; dropout on, seed 0), then its card refreshed."""
     import numpy as np
     import torch
-    from PIL import Image
 
     from gancli.data import load_data
     from gancli.data.pairs import split_pair
     from gancli.engine.model import load_model
-    from gancli.metrics.receipt import merge_results
-    from gancli.metrics.ssim import paired_metrics
-    from gancli.store.zoo import refresh_card
 
     model = load_model(entry, "cpu")
     size = int(model.config["translation"]["image_size"])
@@ -234,29 +312,51 @@ def translation_results(entry: Path, held_out: str, n: int = 1000) -> None:
         sh([*GAN, "data", "export", held_out, pairs, "-n", "8", "--image-size", str(size)])
         sh([*GAN, "translate", entry, pairs, "--pairs", "--side-by-side", "--seed", "0",
             "--out-dir", out])  # fmt: skip
-        rows = [Image.open(p).convert("RGB") for p in sorted(out.glob("*.png"))]
-        sheet = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), "white")
-        for i, row in enumerate(rows):
-            sheet.paste(row, (0, i * row.height))
-        sheet.resize((sheet.width * 3, sheet.height * 3), Image.Resampling.NEAREST).save(
-            entry / "samples.png"
-        )
+        _sheet(out, entry / "samples.png", 3)
     ds = load_data(held_out, image_size=size, paired=True)
     a, b = (torch.as_tensor(h).float().div(127.5).sub(1) for h in split_pair(np.asarray(ds.x[:n])))
     x, y = model.variant.split_pairs(torch.cat([a, b], 1))
     torch.manual_seed(0)  # the dropout noise
     with torch.no_grad():
         fake = torch.cat([model.sample(x[i : i + 100], batch=100) for i in range(0, len(x), 100)])
-    values = paired_metrics(fake, y)
-    receipt = {"reference": f"{held_out} (first {len(x)} pairs, {size}x{size})", "seed": 0,
-               "source": {"checkpoint": f"{entry.name}/model.safetensors"}}  # fmt: skip
-    better = {"l1": "lower", "psnr": "higher", "ssim": "higher"}
-    merge_results(entry / "metrics.json", [
-        {"metric": k, "value": v, "spread": None, "better": better[k], "details": {},
-         "receipt": {**receipt, "metric": k, "n": len(x)}}
-        for k, v in values.items()
-    ])  # fmt: skip
-    refresh_card(entry)
+    _paired_results(entry, fake, y, f"{held_out} (first {len(x)} pairs, {size}x{size})", {})
+
+
+def upscale_results(entry: Path, held_out: str, n: int = 1000) -> None:
+    """A super-resolution model's samples.png (8 held-out images down-sampled as in training,
+    then `gan upscale --side-by-side`: bicubic | model, one per row) and metrics.json (L1,
+    PSNR and SSIM against the first `n` held-out images, the model's outputs rounded to 8 bits
+    as `gan upscale` writes them; bicubic's values in each result's details)."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from gancli.data import load_data
+    from gancli.engine.model import load_model
+    from gancli.metrics.ssim import paired_metrics
+    from gancli.render import to_uint8_images
+    from gancli.variants._superres import bicubic_up, downsample, quantise
+
+    model = load_model(entry, "cpu")
+    info = model.config["translation"]
+    scale = int(info["scale"])
+    size = int(info["image_size"]) * scale  # the input's size times the factor
+    ds = load_data(held_out, image_size=size)
+    hr = torch.as_tensor(np.asarray(ds.x[:n])).float().div(127.5).sub(1)
+    lr = downsample(hr, scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        small, out = Path(tmp) / "small", Path(tmp) / "out"
+        small.mkdir()
+        for i, img in enumerate(to_uint8_images(lr[:8])):
+            Image.fromarray(img).save(small / f"{i:02d}.png")
+        sh([*GAN, "upscale", entry, small, "--side-by-side", "--out-dir", out])
+        _sheet(out, entry / "samples.png", 2, columns=2)
+    with torch.no_grad():
+        fake = torch.cat([model.sample(lr[i : i + 50], batch=50) for i in range(0, n, 50)])
+    bicubic = {f"bicubic_{k}": v for k, v in paired_metrics(bicubic_up(lr, scale), hr).items()}
+    details = {k: {"bicubic": bicubic[f"bicubic_{k}"]} for k in ("l1", "psnr", "ssim")}
+    reference = f"{held_out} (first {n} images, {size}x{size}, input x1/{scale} bicubic)"
+    _paired_results(entry, quantise(fake), hr, reference, details)
 
 
 def build(name: str, spec: dict, skip_train: bool) -> dict:
@@ -282,9 +382,22 @@ def build(name: str, spec: dict, skip_train: bool) -> dict:
     t0 = time.perf_counter()
     if spec.get("translate"):
         translation_results(entry, spec["translate"])
+    elif spec.get("upscale"):
+        upscale_results(entry, spec["upscale"])
     else:
-        n = "64" if "ring8" not in spec["evaluate"] else "2000"
-        sh([*GAN, "sample", entry, "-n", n, "--seed", "0", "-o", entry / "samples.png"])
+        n = ["-n", "64" if "ring8" not in spec["evaluate"] else "2000"]
+        sh(
+            [
+                *GAN,
+                "sample",
+                entry,
+                *spec.get("sample", n),
+                "--seed",
+                "0",
+                "-o",
+                entry / "samples.png",
+            ]
+        )
         t0 = time.perf_counter()
         sh([*GAN, "evaluate", entry, *spec["evaluate"]])
     eval_s = time.perf_counter() - t0
@@ -328,6 +441,8 @@ def _value(r: dict) -> str:
         text = f"P {d.get('precision', v):.3f} / R {d.get('recall', float('nan')):.3f}"
     elif r.get("spread") is not None:
         text += f" ± {r['spread']:.2g}"
+    if "bicubic" in (r.get("details") or {}):
+        text += f" (bicubic {r['details']['bicubic']:.4g})"
     return f"{r['metric']} {text}"
 
 
@@ -412,6 +527,8 @@ def main() -> None:
         print(f"== {name}", flush=True)
         result = build(name, ENTRIES[name], args.skip_train)
         done = json.loads(record.read_text()) if record.exists() else {}  # others may have run
+        if args.skip_train and name in done:  # the training time of the run it rebuilt from
+            result["train_s"] = done[name].get("train_s", 0.0)
         done[name] = result
         done = {n: done[n] for n in ENTRIES if n in done}
         record.write_text(json.dumps(done, indent=1) + "\n")
