@@ -19,7 +19,8 @@ runner = CliRunner()
 ZOO = Path(__file__).resolve().parents[2] / "zoo"
 NAMES = [
     "ring8-gan", "ring8-unrolled", "mnist5k-dcgan", "mnist5k-infogan", "shapes-dcgan",
-    "synthfaces-dcgan", "synthfaces-edges-pix2pix",
+    "synthfaces-dcgan", "synthfaces-edges-pix2pix", "synthfaces-vae", "shapes-gancls",
+    "synthfaces-srresnet", "synthfaces-srgan",
 ]  # fmt: skip
 
 
@@ -89,6 +90,42 @@ def test_translate_an_edge_map_with_the_curated_pix2pix_by_name_offline(tmp_path
     err = np.abs(got - true).mean()
     assert err < np.abs(edges[0].transpose(1, 2, 0) - true).mean()
     assert err < np.abs(np.full_like(true, 127.5) - true).mean()
+
+
+def test_upscale_held_out_faces_with_the_curated_srresnet_by_name_offline(tmp_path):
+    """Eight held-out faces at 16x16 in, 64x64 out: closer to the true faces than bicubic."""
+    import torch
+
+    from gancli.data import load_data
+    from gancli.variants._superres import bicubic_up, downsample
+
+    hr = torch.as_tensor(np.asarray(load_data("synthfaces-test", image_size=64).x[:8]))
+    lr = downsample(hr.float().div(127.5).sub(1), 4)
+    small = tmp_path / "small"
+    small.mkdir()
+    for i, img in enumerate(lr.add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).numpy()):
+        Image.fromarray(img).save(small / f"{i}.png")
+    r = gan("upscale", "synthfaces-srresnet", small, "--out-dir", tmp_path / "big")
+    assert r.exit_code == 0, r.output
+    got = np.stack([np.asarray(Image.open(tmp_path / "big" / f"{i}.png")) for i in range(8)])
+    true = hr.permute(0, 2, 3, 1).numpy().astype(np.float32)
+    bicubic = bicubic_up(lr, 4).add(1).mul(127.5).permute(0, 2, 3, 1).numpy()
+    assert got.shape == true.shape
+    assert np.abs(got - true).mean() < np.abs(bicubic - true).mean()
+
+
+def test_text_to_image_with_the_curated_gancls_by_name_offline(tmp_path):
+    """ "a red circle" draws red shapes, "a blue square" blue ones: the caption is obeyed."""
+    out = tmp_path / "grid.npy"
+    r = gan("sample", "shapes-gancls", "--text", "a red circle", "--text", "a blue square",
+            "-n", 8, "-o", out)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    x = np.load(out).astype(np.float32)  # (16, 3, 32, 32) in [-1, 1], one row per caption
+    assert x.shape[0] == 16
+    for rows, channel in ((x[:8], 0), (x[8:], 2)):
+        lit = rows.max(1) > 0  # the shape's pixels (the background is black)
+        colour = rows.transpose(1, 0, 2, 3)[:, lit]
+        assert lit.mean() > 0.02 and np.argmax(colour.mean(1)) == channel
 
 
 def test_curated_files_stay_untouched(tmp_path):
