@@ -133,7 +133,7 @@ ENTRIES: dict[str, dict] = {
         "upscale": "synthfaces-test",
         "about": "SRResNet (Ledig et al. 2017's baseline: pixel MSE, no D), x4 from 16x16 to "
         "64x64 faces, width 32 and 4 blocks for the CPU: `gan upscale synthfaces-srresnet "
-        "small.png -o big.png`. Samples: bicubic | model on held-out faces.",
+        "small.png -o big.png`. Samples: bicubic, then the model, on held-out faces.",
     },
     "synthfaces-srgan": {
         "train": "srgan --data synthfaces --image-size 64 --scale 4 --width 32 --blocks 4 "
