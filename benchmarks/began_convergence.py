@@ -125,7 +125,12 @@ def m_global_at(rows: list[dict], step: int, window: int = 100) -> float:
 
 
 def reading(
-    m_at: list[float], fids: list[float], eb: dict, snaps: list[int], coloured: list[float]
+    m_at: list[float],
+    fids: list[float],
+    eb: dict,
+    snaps: list[int],
+    coloured: list[float],
+    real: float,
 ) -> str:
     """What the numbers say, worded from them."""
     m_fell = m_at[-1] < m_at[0]
@@ -146,6 +151,18 @@ def reading(
             if max(coloured) < 0.005
             else ""
         )
+        + (
+            f" BEGAN's last samples colour {coloured[-1]:.0%} of their pixels against the real "
+            f"shapes' {real:.0%}: its G draws a haze over the whole image, nearly the same for "
+            "every z (the figure below), not shapes on black; k_t, which starts at 0 and moves "
+            "by lambda_k = 0.001 times the imbalance per step, is still small, so D has hardly "
+            "begun to push back on G's samples."
+            if coloured[-1] > 3 * real
+            else ""
+        )
+        + " The nets start from Glorot-uniform weights (gancli.nets.began); under PyTorch's "
+        "default initialisation, in an earlier run of this script, G drew only the black "
+        "background at every snapshot (FID 334.0 at step 1,500)."
     )
 
 
@@ -253,7 +270,7 @@ Inception FIDs). M_global is the mean of its logged values (every 10 steps) over
 {markdown_table(headers, table)}
 
 Spearman rank correlation between M_global and FID over the BEGAN snapshots: **{rho:.2f}**
-(1: the measure orders the snapshots exactly as FID does). {reading(m_at, fids, eb, snaps, black)}
+(1: the measure orders the snapshots exactly as FID does). {reading(m_at, fids, eb, snaps, black, real_coloured)}
 
 Coloured pixels: the share of pixels of 500 samples with a channel above 0.5 in [0, 1] (the
 shapes are saturated colours on black: {real_coloured:.1%} of the real images' pixels; a
