@@ -218,6 +218,21 @@ def _write(out: str, x: Any, y: Any, target: Any, side_by_side: bool) -> None:
     save_image(img, out)
 
 
+def read_or_skip(path: str, read: Any, alone: bool, skipped: list[str]) -> Any:
+    """`read(path)`, or None when the file is not a readable image among several (then listed
+    in `skipped`); a run of one input stops with one line instead."""
+    try:
+        return read(path)
+    except GanError:
+        raise
+    except Exception as e:
+        if alone:
+            where = "stdin" if path == "-" else path
+            raise GanError(f"{where}: not a readable image ({type(e).__name__}: {e})") from e
+        skipped.append(path)
+        return None
+
+
 def _read_chunk(
     files: list[tuple[str, str]], read: Any, alone: bool, skipped: list[str]
 ) -> tuple[list[str], list[Any], list[Any]]:
@@ -225,16 +240,10 @@ def _read_chunk(
     with one line; among several it is listed in `skipped` and the rest go on."""
     names, xs, ts = [], [], []
     for path, name in files:
-        try:
-            x, t = read(path)
-        except GanError:
-            raise
-        except Exception as e:
-            if alone:
-                where = "stdin" if path == "-" else path
-                raise GanError(f"{where}: not a readable image ({type(e).__name__}: {e})") from e
-            skipped.append(path)
+        got = read_or_skip(path, read, alone, skipped)
+        if got is None:
             continue
+        x, t = got
         names.append(name)
         xs.append(x)
         ts.append(t)

@@ -76,21 +76,6 @@ def read_image(path: str, channels: int) -> Any:
     return torch.from_numpy(to_array(img).astype(np.float32)).div(127.5).sub(1.0)
 
 
-def _read(path: str, channels: int, alone: bool, skipped: list[str]) -> Any:
-    """The image, or None when it is unreadable among several (listed in `skipped`); alone,
-    an unreadable file stops with one line."""
-    try:
-        return read_image(path, channels)
-    except GanError:
-        raise
-    except Exception as e:
-        if alone:
-            where = "stdin" if path == "-" else path
-            raise GanError(f"{where}: not a readable image ({type(e).__name__}: {e})") from e
-        skipped.append(path)
-        return None
-
-
 def _write(out: str, x: Any, y: Any, scale: int, side_by_side: bool) -> None:
     """Save the output `y` (float (C, H, W)), or bicubic(x) | y side by side."""
     import torch
@@ -110,7 +95,7 @@ def _write(out: str, x: Any, y: Any, scale: int, side_by_side: bool) -> None:
 
 def upscale(ckpt: str, inputs: list[str], opts: UpscaleOptions) -> UpscaleResult:
     """Upscale each input with the model `ckpt`; outputs as `opts` says (see the module)."""
-    from gancli.api.translate import list_inputs
+    from gancli.api.translate import list_inputs, read_or_skip
     from gancli.engine.device import resolve_device
     from gancli.engine.model import load_model
     from gancli.reporting import report
@@ -128,7 +113,7 @@ def upscale(ckpt: str, inputs: list[str], opts: UpscaleOptions) -> UpscaleResult
     if opts.out_dir is not None:
         Path(opts.out_dir).mkdir(parents=True, exist_ok=True)
     for i, (path, name) in enumerate(files):
-        x = _read(path, channels, len(files) == 1, skipped)
+        x = read_or_skip(path, lambda p: read_image(p, channels), len(files) == 1, skipped)
         if x is not None:
             y = model.sample(x[None], batch=1)[0].cpu().clamp(-1, 1)
             dest = opts.output if opts.output is not None else str(Path(opts.out_dir) / name)

@@ -21,6 +21,14 @@ CKPT_HELP = (
     "curated:NAME for the shipped one), or hf://owner/repo, optionally @revision."
 )
 CkptArg = Annotated[str, typer.Argument(help=CKPT_HELP, show_default=False)]
+# the inputs of an image-to-image command (translate, upscale)
+ImagesArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Image files, one folder of images, or '-' for an image on stdin.",
+        show_default=False,
+    ),
+]
 
 
 def reflow(text: str | None) -> str | None:

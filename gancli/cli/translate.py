@@ -3,29 +3,17 @@ stdin."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from gancli.api.translate import TranslateOptions
-from gancli.cli._common import CkptArg, JsonOpt, shows_progress
+from gancli.cli._common import CkptArg, ImagesArg, JsonOpt, shows_progress
 from gancli.cli._flags import with_options
 from gancli.cli._output import Output
 from gancli.errors import GanError
-
-InputsArg = Annotated[
-    list[str],
-    typer.Argument(
-        help="Image files, one folder of images, or '-' for an image on stdin.",
-        show_default=False,
-    ),
-]
 
 
 @shows_progress
 @with_options(TranslateOptions)
 def translate(
-    ckpt: CkptArg, inputs: InputsArg, opts: TranslateOptions, json: JsonOpt = False
+    ckpt: CkptArg, inputs: ImagesArg, opts: TranslateOptions, json: JsonOpt = False
 ) -> None:
     """Translate images with a trained translation model (gan train pix2pix or cyclegan).
 

@@ -3,28 +3,16 @@ folder or stdin."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from gancli.api.upscale import UpscaleOptions
-from gancli.cli._common import CkptArg, JsonOpt, shows_progress
+from gancli.cli._common import CkptArg, ImagesArg, JsonOpt, shows_progress
 from gancli.cli._flags import with_options
 from gancli.cli._output import Output
 from gancli.errors import GanError
 
-InputsArg = Annotated[
-    list[str],
-    typer.Argument(
-        help="Image files, one folder of images, or '-' for an image on stdin.",
-        show_default=False,
-    ),
-]
-
 
 @shows_progress
 @with_options(UpscaleOptions)
-def upscale(ckpt: CkptArg, inputs: InputsArg, opts: UpscaleOptions, json: JsonOpt = False) -> None:
+def upscale(ckpt: CkptArg, inputs: ImagesArg, opts: UpscaleOptions, json: JsonOpt = False) -> None:
     """Upscale images with a super-resolution model (gan train srresnet or srgan: Ledig et al.
     2017).
 
