@@ -43,8 +43,9 @@ GAN = [sys.executable, "-m", "gancli"]
 # `gan evaluate` of a face model that is not synthfaces-dcgan: sharpness shows a VAE's blur
 FACES_EVALUATE = "--data synthfaces --features classifier -m fid,kid,pr,sharpness".split()
 
-# No BEGAN entry: at 4,000 steps (32x32, width 32) its G drew one face for every z, with
-# PyTorch's default initialisation and with Glorot's (diversity 6-9% of the data's).
+# No BEGAN entry: `gan train began --data synthfaces --image-size 32 --width 32 --steps 4000
+# --seed 0` drew one face for every z, with PyTorch's default initialisation and with Glorot's
+# (the health monitor's diversity in the run's metrics.jsonl: 6-9% of the data's; collapse).
 
 # name -> the training command's arguments after `gan train`, and how to evaluate the model
 ENTRIES: dict[str, dict] = {
