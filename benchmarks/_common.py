@@ -109,6 +109,24 @@ def gan(*args: str) -> str:
     return out.stdout
 
 
+def train_or_finish(train_args: Sequence[str], run: Path, steps: int) -> Path:
+    """`gan train ...` (`train_args` after `gan`, with `--out run`) into `run`, or resume a
+    shorter run to `steps`; a run already at `steps` is kept. Its output is appended to
+    RUN.log beside the folder."""
+    from gancli.store.checkpoint import read_checkpoint
+
+    cmd = [sys.executable, "-m", "gancli", *train_args]
+    if (run / "model.safetensors").is_file():
+        if read_checkpoint(run / "model.safetensors").step >= steps:
+            return run
+        cmd = [sys.executable, "-m", "gancli", "train", "--resume", str(run), "--steps", str(steps)]
+    print("training", " ".join(cmd[3:]), file=sys.stderr, flush=True)
+    run.parent.mkdir(parents=True, exist_ok=True)
+    with (run.parent / f"{run.name}.log").open("a") as out:
+        subprocess.run(cmd, check=True, stdout=out, stderr=subprocess.STDOUT)
+    return run
+
+
 def fid_kid(*source: str, n: int, data: str = "shapes", extra: tuple[str, ...] = ()) -> dict:
     """FID and KID against `data` in the offline classifier features, as `gan evaluate SOURCE
     --data DATA -n N -m fid,kid --features classifier` reports them (SOURCE: a checkpoint or

@@ -45,6 +45,7 @@ from _common import (  # noqa: E402
     machine_summary,
     markdown_table,
     today,
+    train_or_finish,
     write_section,
 )
 from latent_faces import JUDGED, Judge, judge  # noqa: E402
@@ -81,19 +82,7 @@ def train(args: argparse.Namespace) -> dict[tuple[str, int], Path]:
 
 def train_one(name: str, seed: int, args: argparse.Namespace) -> Path:
     """Train one model of the ablation, or finish it; a run at the asked step is kept."""
-    from gancli.store.checkpoint import read_checkpoint
-
-    cmd = [sys.executable, "-m", "gancli", *train_args(name, seed, args)]
-    run = run_dir(name, seed, args)
-    if (run / "model.safetensors").is_file():
-        if read_checkpoint(run / "model.safetensors").step >= args.steps:
-            return run
-        cmd += ["--resume", str(run)]
-    print("training", name, " ".join(cmd[3:]), file=sys.stderr, flush=True)
-    run.parent.mkdir(parents=True, exist_ok=True)
-    with (run.parent / f"{run.name}.log").open("w") as out:
-        subprocess.run(cmd, check=True, stdout=out, stderr=subprocess.STDOUT)
-    return run
+    return train_or_finish(train_args(name, seed, args), run_dir(name, seed, args), args.steps)
 
 
 def train_minutes(run: Path) -> float | None:

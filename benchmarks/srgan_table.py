@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +36,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import fid_kid as common_fid_kid  # noqa: E402
-from _common import machine_summary, markdown_table, today, write_section  # noqa: E402
+from _common import machine_summary, markdown_table, today, train_or_finish, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = REPO / "runs" / "benchmarks" / "srgan"
@@ -76,20 +75,8 @@ def train_args(name: str, args: argparse.Namespace) -> list[str]:
 
 def train_one(name: str, args: argparse.Namespace) -> Path:
     """Train one model, or finish it; a run at the asked step is kept."""
-    from gancli.store.checkpoint import read_checkpoint
-
     steps = args.srresnet_steps if name == "srresnet" else args.srgan_steps
-    cmd = [sys.executable, "-m", "gancli", *train_args(name, args)]
-    run = run_dir(name, args)
-    if (run / "model.safetensors").is_file():
-        if read_checkpoint(run / "model.safetensors").step >= steps:
-            return run
-        cmd = [sys.executable, "-m", "gancli", "train", "--resume", str(run), "--steps", str(steps)]
-    print("training", " ".join(cmd[3:]), file=sys.stderr, flush=True)
-    run.parent.mkdir(parents=True, exist_ok=True)
-    with (run.parent / f"{run.name}.log").open("a") as out:
-        subprocess.run(cmd, check=True, stdout=out, stderr=subprocess.STDOUT)
-    return run
+    return train_or_finish(train_args(name, args), run_dir(name, args), steps)
 
 
 def train_minutes(run: Path) -> float | None:
